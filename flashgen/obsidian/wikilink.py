@@ -1,0 +1,271 @@
+"""Obsidian wiki-links ``[[Note#Heading|alias]]`` and embeds ``![[image.png|400]]``.
+
+One function, :func:`match_wikilink`, knows the ``[[...]]`` syntax. The markdown-it
+plugin uses it on inline content (``wikilink`` and ``embed`` tokens), and
+:func:`replace_wikilinks` / :func:`find_wikilinks` use it on raw Markdown source,
+skipping fenced code blocks and inline code spans.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+from markdown_it.rules_inline import StateInline
+
+if TYPE_CHECKING:
+    from markdown_it.renderer import RendererProtocol
+    from markdown_it.token import Token
+    from markdown_it.utils import EnvType, OptionsDict
+
+IMAGE_EXTENSIONS: frozenset[str] = frozenset(
+    {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".svg", ".webp", ".avif"}
+)
+"""Lower-case suffixes (with the dot) of the embeds rendered as ``<img>``."""
+
+_SIZE_RE = re.compile(r"(\d+)(?:x(\d+))?")
+
+
+@dataclass(frozen=True, slots=True)
+class WikiRef:
+    """One ``[[...]]`` wiki-link or ``![[...]]`` embed."""
+
+    embed: bool
+    """True for ``![[...]]``."""
+    target: str
+    """The note or file linked to; empty for ``[[#Heading]]`` (the same note)."""
+    heading: str | None = None
+    """The part after ``#`` (nested headings keep their ``#``), or None."""
+    block: str | None = None
+    """The block id after ``#^``, without the ``^``, or None."""
+    alias: str | None = None
+    """The text after ``|``, or None (for embeds, a size is not an alias)."""
+    width: int | None = None
+    """Embed width from ``|400`` or ``|400x300``; always None for links."""
+    height: int | None = None
+    """Embed height from ``|400x300``; always None for links."""
+    raw: str = ""
+    """The original source text, brackets and ``!`` included."""
+
+    @property
+    def display(self) -> str:
+        """The text Obsidian shows for the link: alias, else ``target > heading``, else target."""
+        if self.alias is not None:
+            return self.alias
+        if self.heading is not None:
+            sub = self.heading.replace("#", " > ")
+        elif self.block is not None:
+            sub = f"^{self.block}"
+        else:
+            return self.target
+        return f"{self.target} > {sub}" if self.target else sub
+
+    @property
+    def is_image(self) -> bool:
+        """True when the target's extension is one of :data:`IMAGE_EXTENSIONS`."""
+        return PurePosixPath(self.target).suffix.lower() in IMAGE_EXTENSIONS
+
+    def meta(self) -> dict[str, Any]:
+        """The ``token.meta`` of the ``wikilink`` or ``embed`` token for this reference."""
+        meta: dict[str, Any] = {
+            "target": self.target,
+            "heading": self.heading,
+            "block": self.block,
+            "alias": self.alias,
+        }
+        if self.embed:
+            meta["width"] = self.width
+            meta["height"] = self.height
+        return meta
+
+
+def match_wikilink(text: str, pos: int = 0, end: int | None = None) -> WikiRef | None:
+    """Parse the ``[[...]]`` or ``![[...]]`` starting exactly at ``text[pos]``.
+
+    The link must close before *end* (default: the end of *text*) and on the same line.
+    Returns None when there is no well-formed link there; ``len(ref.raw)`` is its length.
+    """
+    limit = len(text) if end is None else end
+    embed = text.startswith("![[", pos)
+    inner_start = pos + (3 if embed else 2)
+    if not embed and not text.startswith("[[", pos):
+        return None
+    # The link ends before the next line and the next ``[[``; bounding the search by
+    # both keeps a line full of ``[[`` linear.
+    for stop in ("\n", "[["):
+        found = text.find(stop, inner_start, limit)
+        limit = limit if found < 0 else found
+    close = text.find("]]", inner_start, limit)
+    if close < 0:
+        return None
+    return _parse_inner(text[inner_start:close], embed, text[pos : close + 2])
+
+
+def _parse_inner(inner: str, embed: bool, raw: str) -> WikiRef | None:
+    """Split ``target#heading|alias`` (or ``target#^block``) into a :class:`WikiRef`."""
+    link, bar, rest = inner.partition("|")
+    # Inside a table Obsidian writes the separator as ``\|``.
+    link = link.removesuffix("\\") if bar else link
+    target, hash_, sub = link.partition("#")
+    target, sub = target.strip(), sub.strip()
+    heading = block = None
+    if sub.startswith("^"):
+        block = sub[1:].strip() or None
+    elif hash_:
+        heading = sub or None
+    if not (target or heading or block):
+        return None
+    alias = rest.strip() or None
+    width = height = None
+    size = _SIZE_RE.fullmatch(alias) if embed and alias else None
+    if size:
+        width = int(size[1])
+        height = int(size[2]) if size[2] else None
+        alias = None
+    return WikiRef(embed, target, heading, block, alias, width, height, raw)
+
+
+# --- the markdown-it plugin -------------------------------------------------------------
+
+
+def wikilink_plugin(md: MarkdownIt) -> None:
+    """Parse ``[[...]]`` into ``wikilink`` tokens and ``![[...]]`` into ``embed`` tokens.
+
+    Both carry ``meta`` from :meth:`WikiRef.meta` and the display text as ``content``.
+    The default renderers show a link as its escaped display text, an image embed as
+    ``<img>`` and any other embed as ``<span class="embed">``; exporters override them.
+    """
+    md.inline.ruler.before("link", "wikilink", _wikilink_rule)
+
+    def render_embed(
+        self: RendererProtocol,
+        tokens: Sequence[Token],
+        idx: int,
+        options: OptionsDict,
+        env: EnvType,
+    ) -> str:
+        meta = tokens[idx].meta
+        target = str(meta["target"])
+        if PurePosixPath(target).suffix.lower() not in IMAGE_EXTENSIONS:
+            return f'<span class="embed">{escapeHtml(target)}</span>'
+        src = escapeHtml(md.normalizeLink(target))
+        size = "".join(
+            f' {name}="{meta[name]}"' for name in ("width", "height") if meta[name] is not None
+        )
+        return f'<img src="{src}" alt="{escapeHtml(tokens[idx].content)}"{size}>'
+
+    md.add_render_rule("wikilink", _render_wikilink)
+    md.add_render_rule("embed", render_embed)
+
+
+def _wikilink_rule(state: StateInline, silent: bool) -> bool:
+    """Inline rule: a wiki-link or embed at ``state.pos``."""
+    if state.src[state.pos] not in "[!":
+        return False
+    ref = match_wikilink(state.src, state.pos, state.posMax)
+    if ref is None:
+        return False
+    if not silent:
+        token = state.push("embed" if ref.embed else "wikilink", "", 0)
+        token.meta = ref.meta()
+        token.content = ref.display
+        token.markup = ref.raw
+    state.pos += len(ref.raw)
+    return True
+
+
+def _render_wikilink(
+    self: RendererProtocol,
+    tokens: Sequence[Token],
+    idx: int,
+    options: OptionsDict,
+    env: EnvType,
+) -> str:
+    return escapeHtml(tokens[idx].content)
+
+
+# --- helpers on Markdown source ---------------------------------------------------------
+
+# A fence may sit inside blockquotes and list items: ``> - ```python``.
+_CONTAINER = r"(?:[ \t]*(?:>|[-+*][ \t]|\d{1,9}[.)][ \t]))*[ \t]*"
+_FENCE_OPEN_RE = re.compile(_CONTAINER + r"(`{3,}|~{3,})(.*)")
+_FENCE_CLOSE_RE = re.compile(_CONTAINER + r"(`{3,}|~{3,})[ \t]*")
+_BLANK_LINE_RE = re.compile(r"\n[ \t>]*\n")
+_INTERESTING_RE = re.compile(r"[\\`\[!]")
+
+
+def replace_wikilinks(source: str, replace: Callable[[WikiRef], str]) -> str:
+    """Return *source* with each wiki-link and embed replaced by ``replace(ref)``.
+
+    Links inside fenced code blocks and inline code spans are left alone.
+    """
+    parts: list[str] = []
+    last = 0
+    for start, ref in _scan(source):
+        parts += (source[last:start], replace(ref))
+        last = start + len(ref.raw)
+    parts.append(source[last:])
+    return "".join(parts)
+
+
+def find_wikilinks(source: str) -> list[tuple[int, WikiRef]]:
+    """Return ``(line, ref)`` for each wiki-link and embed outside code; lines are 0-based."""
+    line_starts = [0, *(m.end() for m in re.finditer("\n", source))]
+    return [(bisect.bisect_right(line_starts, start) - 1, ref) for start, ref in _scan(source)]
+
+
+def _scan(source: str) -> Iterator[tuple[int, WikiRef]]:
+    """Yield ``(offset, ref)`` for each link outside fenced code and code spans."""
+    for seg_start, seg_end in _prose_segments(source):
+        pos = seg_start
+        while (found := _INTERESTING_RE.search(source, pos, seg_end)) is not None:
+            pos = found.start()
+            char = source[pos]
+            if char == "\\":
+                pos += 2
+            elif char == "`":
+                pos = _skip_code_span(source, pos, seg_end)
+            elif (ref := match_wikilink(source, pos, seg_end)) is not None:
+                yield pos, ref
+                pos += len(ref.raw)
+            else:
+                pos += 1
+
+
+def _prose_segments(source: str) -> Iterator[tuple[int, int]]:
+    """Yield ``(start, end)`` offsets of the runs of lines outside fenced code blocks."""
+    offset = seg_start = 0
+    fence: str | None = None
+    for line in source.split("\n"):
+        body = line.removesuffix("\r")
+        if fence is None:
+            opening = _FENCE_OPEN_RE.fullmatch(body)
+            # A backtick fence's info string may not contain a backtick.
+            if opening and not (opening[1][0] == "`" and "`" in opening[2]):
+                fence = opening[1]
+                yield seg_start, offset
+        else:
+            closing = _FENCE_CLOSE_RE.fullmatch(body)
+            if closing and closing[1][0] == fence[0] and len(closing[1]) >= len(fence):
+                fence = None
+                seg_start = offset + len(line) + 1
+        offset += len(line) + 1
+    if fence is None:
+        yield seg_start, len(source)
+
+
+def _skip_code_span(source: str, pos: int, end: int) -> int:
+    """Return the offset after the code span opening at *pos*, or after its backticks."""
+    run = re.compile(r"`+").match(source, pos)
+    assert run is not None  # pos is at a backtick
+    closer = re.compile(rf"(?<!`){run[0]}(?!`)").search(source, run.end(), end)
+    # A code span cannot cross a blank line: that ends the paragraph.
+    if closer is None or _BLANK_LINE_RE.search(source, run.end(), closer.start()):
+        return run.end()
+    return closer.end()
