@@ -1,0 +1,5 @@
+"""Allow ``python -m flashgen``."""
+
+from flashgen.cli import main
+
+main()

@@ -1,0 +1,340 @@
+"""Cards → an Anki package (``.apkg``); the only module that knows genanki.
+
+Anki matches what it imports by identity, so everything here is stable across builds:
+note types by their fixed model ids, notes by their GUID (the card id), decks by a hash
+of their name, and media by a name derived from the file's content.  Importing a newer
+package therefore updates the notes in place and keeps their review history.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import os
+import re
+import shutil
+import sqlite3
+import tempfile
+import time
+import unicodedata
+import warnings
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import closing, suppress
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path, PurePosixPath
+from typing import IO, Any
+from urllib.parse import quote
+
+import genanki
+
+from flashgen.errors import OutputError
+from flashgen.files import write_atomic
+from flashgen.model import Card
+from flashgen.render import to_html, to_inline_html
+
+QA_MODEL_ID = 1159097102
+"""Anki id of the ``flashgen Q/A`` note type; never change it, Anki matches note types by id."""
+COMPARISON_MODEL_ID = 1589227826
+"""Anki id of the ``flashgen Comparison`` note type; never change it either."""
+CONTEXT_SEPARATOR = " \u203a "
+"""Between the headings of a card's context (a single right-pointing angle quote)."""
+DEFAULT_DECK = "flashgen"
+"""Deck of the cards that name none."""
+
+_DECK_IDS = range(1 << 30, 1 << 31)
+"""The ids genanki recommends for decks (and models)."""
+_ZIP_EPOCH = 315_532_800
+"""1980-01-01: zip entries cannot be dated earlier."""
+_UNSAFE_IN_MEDIA_NAME = re.compile(r"[^\w.-]+")
+"""Anki rewrites or rejects some characters in media names; keep only the plainest ones."""
+
+
+@dataclass(frozen=True, slots=True)
+class ApkgSummary:
+    """What a written package holds."""
+
+    notes: int
+    """Notes (one per card)."""
+    decks: int
+    """Distinct decks."""
+    media: int
+    """Distinct media files packed."""
+
+
+def write_apkg(
+    cards: Sequence[Card],
+    out: Path,
+    *,
+    vault_root: Path,
+    vault_name: str,
+    timestamp: float,
+) -> ApkgSummary:
+    """Write *cards* to the Anki package *out*, replacing it atomically.
+
+    Media paths in the cards are read from *vault_root*; *vault_name* builds the
+    ``obsidian://`` links back to each card's note; *timestamp* (seconds since the epoch)
+    stamps the notes, and must grow between builds for Anki to update imported notes.
+    Raises ``OutputError`` when a file cannot be read or written; *out* is then unchanged.
+    """
+    _check_unique_ids(cards)
+    media = _read_media(_distinct(path for card in cards for path in card.media), vault_root)
+    names = {path: name for path, (name, _data) in media.items()}
+    decks = _build_decks(cards, names, vault_name)
+    files = {name: data for name, data in media.values()}
+    _write_package(genanki.Package(decks), files, out, timestamp)
+    return ApkgSummary(notes=len(cards), decks=len(decks), media=len(files))
+
+
+def media_name(path: str, data: bytes, *, digits: int = 10) -> str:
+    """The Anki media name of the vault file *path* holding *data*: ``{stem}-{sha1[:10]}{suffix}``.
+
+    Two different files that share a basename get different names; the same content under
+    the same basename shares one.
+    """
+    pure = PurePosixPath(path)
+    stem = _safe_name_part(pure.stem)[:60] or "image"
+    suffix = _safe_name_part(pure.suffix)
+    return f"{stem}-{hashlib.sha1(data).hexdigest()[:digits]}{'.' if suffix else ''}{suffix}"
+
+
+def anki_tag(tag: str) -> str:
+    """An Obsidian tag as an Anki tag: nesting ``a/b`` becomes ``a::b``, spaces ``_``."""
+    return "_".join(tag.split()).replace("/", "::")
+
+
+def deck_id(name: str) -> int:
+    """A stable deck id for the deck *name*, in the range genanki accepts."""
+    digest = int.from_bytes(hashlib.sha1(name.encode()).digest()[:8], "big")
+    return _DECK_IDS.start + digest % len(_DECK_IDS)
+
+
+def obsidian_link(note: str, line: int, vault_name: str) -> str:
+    """An HTML link that opens *note* in Obsidian, labelled ``note:line``."""
+    file = note.removesuffix(".md")
+    href = f"obsidian://open?vault={quote(vault_name, safe='')}&file={quote(file, safe='')}"
+    return f'<a href="{escape(href)}">{escape(note)}:{line}</a>'
+
+
+def _check_unique_ids(cards: Sequence[Card]) -> None:
+    seen: set[str] = set()
+    for card in cards:
+        if card.id in seen:
+            raise ValueError(f"two cards share the id {card.id!r}; card ids must be unique")
+        seen.add(card.id)
+
+
+def _distinct(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def _safe_name_part(text: str) -> str:
+    return _UNSAFE_IN_MEDIA_NAME.sub("_", unicodedata.normalize("NFC", text)).strip("._")
+
+
+def _read_media(paths: Sequence[str], vault_root: Path) -> dict[str, tuple[str, bytes]]:
+    """Map each vault path to its media name and content."""
+    media: dict[str, tuple[str, bytes]] = {}
+    taken: dict[str, bytes] = {}
+    for path in paths:
+        file = vault_root / path
+        try:
+            data = file.read_bytes()
+        except OSError as err:
+            raise OutputError(f"cannot read image {file}: {err.strerror or err}") from err
+        name = media_name(path, data)
+        if taken.setdefault(name, data) != data:
+            # Ten hex digits of SHA-1 collided: fall back to the whole digest.
+            name = media_name(path, data, digits=40)
+            taken[name] = data
+        media[path] = (name, data)
+    return media
+
+
+def _build_decks(
+    cards: Sequence[Card], media_names: Mapping[str, str], vault_name: str
+) -> list[genanki.Deck]:
+    models = {QA_MODEL_ID: _qa_model(), COMPARISON_MODEL_ID: _comparison_model()}
+    names = sorted({card.deck or DEFAULT_DECK for card in cards})
+    decks: dict[str, genanki.Deck] = {}
+    used_ids: set[int] = set()
+    for name in names:
+        did = deck_id(name)
+        while did in used_ids:  # two names hashed alike: probe, in name order, so it is stable
+            did = _DECK_IDS.start + (did + 1 - _DECK_IDS.start) % len(_DECK_IDS)
+        used_ids.add(did)
+        decks[name] = genanki.Deck(did, name)
+    for card in cards:
+        decks[card.deck or DEFAULT_DECK].add_note(_note(card, models, media_names, vault_name))
+    return list(decks.values())
+
+
+def _note(
+    card: Card, models: Mapping[int, Any], media_names: Mapping[str, str], vault_name: str
+) -> genanki.Note:
+    own_media = {path: media_names[path] for path in card.media}
+    front = to_html(card.front, own_media)
+    back = to_html(card.back, own_media)
+    context = CONTEXT_SEPARATOR.join(to_inline_html(heading, own_media) for heading in card.context)
+    source = obsidian_link(card.note, card.line, vault_name)
+    if card.kind.startswith("comparison"):
+        title = to_inline_html(card.get("title"), own_media)
+        others = to_html(card.get("others"), own_media)
+        fields = [front, back, title, others, context, source, card.id]
+        model = models[COMPARISON_MODEL_ID]
+    else:
+        fields = [front, back, context, source, card.id]
+        model = models[QA_MODEL_ID]
+    tags = _distinct(tag for tag in map(anki_tag, card.tags) if tag)
+    return genanki.Note(model=model, fields=fields, tags=tags, guid=card.id)
+
+
+def _write_package(
+    package: genanki.Package, media: Mapping[str, bytes], out: Path, timestamp: float
+) -> None:
+    """Build the collection in a temporary SQLite file, then zip it atomically onto *out*."""
+    db_name: str | None = None
+    try:
+        db_fd, db_name = tempfile.mkstemp(prefix="flashgen-", suffix=".anki2")
+        os.close(db_fd)
+        _write_collection(package, db_name, timestamp)
+        write_atomic(out, lambda file: _write_zip(file, db_name or "", media, timestamp))
+    except OSError as err:
+        raise OutputError(f"cannot write {out}: {err.strerror or err}") from err
+    except sqlite3.Error as err:
+        raise OutputError(f"cannot write {out}: {err}") from err
+    finally:
+        if db_name is not None:
+            with suppress(OSError):
+                os.unlink(db_name)
+
+
+def _write_collection(package: genanki.Package, db_name: str, timestamp: float) -> None:
+    with closing(sqlite3.connect(db_name)) as conn:
+        with warnings.catch_warnings():
+            # genanki flags raw HTML it does not recognise; notes may hold any HTML.
+            warnings.filterwarnings("ignore", message="^Field contained", module="genanki")
+            package.write_to_db(conn.cursor(), timestamp, itertools.count(int(timestamp * 1000)))
+        conn.commit()
+
+
+def _write_zip(file: IO[bytes], db_name: str, media: Mapping[str, bytes], timestamp: float) -> None:
+    with zipfile.ZipFile(file, "w") as archive:
+        with (
+            open(db_name, "rb") as db,
+            archive.open(_entry("collection.anki2", timestamp), "w") as dst,
+        ):
+            shutil.copyfileobj(db, dst)
+        # The package lists media as {"0": name, ...} and stores each file as its number.
+        names = json.dumps({str(i): name for i, name in enumerate(media)})
+        archive.writestr(_entry("media", timestamp), names)
+        for i, data in enumerate(media.values()):
+            archive.writestr(_entry(str(i), timestamp), data)
+
+
+def _entry(name: str, timestamp: float) -> zipfile.ZipInfo:
+    """A compressed zip entry dated *timestamp*, so equal builds give equal bytes."""
+    entry = zipfile.ZipInfo(name, date_time=time.gmtime(max(timestamp, _ZIP_EPOCH))[:6])
+    entry.compress_type = zipfile.ZIP_DEFLATED
+    entry.external_attr = 0o644 << 16
+    return entry
+
+
+_CSS = """\
+.card {
+  --fg-text: #1f2328;
+  --fg-muted: #6e7781;
+  --fg-accent: #0969da;
+  --fg-rule: #d0d7de;
+  --fg-soft: #f6f8fa;
+  --fg-mark: #fff8c5;
+  font-family: -apple-system, "Segoe UI", system-ui, Roboto, "Helvetica Neue", sans-serif;
+  font-size: 20px;
+  line-height: 1.5;
+  text-align: left;
+  color: var(--fg-text);
+  background-color: #ffffff;
+  max-width: 42em;
+  margin: 0 auto;
+  padding: 0.5em 1em;
+}
+.card.nightMode, .card.night_mode, .nightMode .card, .night_mode .card {
+  --fg-text: #e6edf3;
+  --fg-muted: #8d96a0;
+  --fg-accent: #4493f8;
+  --fg-rule: #3d444d;
+  --fg-soft: #262c36;
+  --fg-mark: #5c4a00;
+  background-color: #1e2228;
+}
+.fg-context { font-size: 0.7em; color: var(--fg-muted); margin-bottom: 0.6em; }
+.fg-title { font-size: 0.8em; font-weight: 600; color: var(--fg-accent); }
+.fg-others { font-size: 0.75em; color: var(--fg-muted); margin: 0.2em 0 0.8em; }
+.fg-others p, .fg-others ul { display: inline; margin: 0; padding: 0; }
+.fg-others li { display: inline; }
+.fg-others li + li::before { content: " · "; }
+.fg-source { font-size: 0.6em; color: var(--fg-muted); margin-top: 1.5em; }
+.fg-source a { color: inherit; }
+hr#answer { border: none; border-top: 1px solid var(--fg-rule); margin: 1em 0; }
+p:first-child { margin-top: 0; }
+p:last-child { margin-bottom: 0; }
+a { color: var(--fg-accent); }
+img { max-width: 100%; height: auto; }
+mark { background-color: var(--fg-mark); color: inherit; padding: 0 0.15em; }
+code { font-family: ui-monospace, "SF Mono", Menlo, Consolas, monospace; font-size: 0.85em;
+  background-color: var(--fg-soft); border-radius: 4px; padding: 0.1em 0.3em; }
+pre { background-color: var(--fg-soft); border-radius: 6px; padding: 0.7em 1em; overflow-x: auto; }
+pre code { padding: 0; background: none; }
+table { border-collapse: collapse; margin: 0.5em 0; }
+th, td { border: 1px solid var(--fg-rule); padding: 0.3em 0.6em; }
+th { background-color: var(--fg-soft); }
+blockquote { margin: 0.5em 0; padding-left: 1em; border-left: 3px solid var(--fg-rule);
+  color: var(--fg-muted); }
+.callout { margin: 0.6em 0; padding: 0.5em 0.8em; border-left: 4px solid var(--fg-accent);
+  border-radius: 4px; background-color: var(--fg-soft); }
+.callout-title { font-weight: 600; margin-bottom: 0.2em; }
+.missing { color: #cf222e; border: 1px dashed currentColor; border-radius: 4px;
+  padding: 0 0.3em; font-size: 0.8em; }
+.missing::before { content: "missing image: "; }
+"""
+
+_QA_FRONT = """\
+{{#Context}}<div class="fg-context">{{Context}}</div>{{/Context}}
+<div class="fg-front">{{Front}}</div>"""
+
+_QA_BACK = """\
+{{FrontSide}}
+<hr id=answer>
+<div class="fg-back">{{Back}}</div>
+<div class="fg-source">{{Source}}</div>"""
+
+_COMPARISON_FRONT = """\
+{{#Context}}<div class="fg-context">{{Context}}</div>{{/Context}}
+{{#Title}}<div class="fg-title">{{Title}}</div>{{/Title}}
+{{#Others}}<div class="fg-others">compared with {{Others}}</div>{{/Others}}
+<div class="fg-front">{{Front}}</div>"""
+
+
+def _qa_model() -> genanki.Model:
+    return genanki.Model(
+        QA_MODEL_ID,
+        "flashgen Q/A",
+        fields=[{"name": name} for name in ("Front", "Back", "Context", "Source", "Id")],
+        templates=[{"name": "Card 1", "qfmt": _QA_FRONT, "afmt": _QA_BACK}],
+        css=_CSS,
+    )
+
+
+def _comparison_model() -> genanki.Model:
+    # Front comes first: Anki flags notes whose first field repeats as duplicates, and
+    # the items of one comparison all share its title.
+    names = ("Front", "Back", "Title", "Others", "Context", "Source", "Id")
+    return genanki.Model(
+        COMPARISON_MODEL_ID,
+        "flashgen Comparison",
+        fields=[{"name": name} for name in names],
+        templates=[{"name": "Item", "qfmt": _COMPARISON_FRONT, "afmt": _QA_BACK}],
+        css=_CSS,
+    )

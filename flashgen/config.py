@@ -1,0 +1,107 @@
+"""The vault's ``flashgen.yaml``: which card sources are on, which notes, deck naming.
+
+Every key is optional. Unknown keys and wrong types raise ``ConfigError`` naming the
+key, so a typo never silently changes what gets built.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from flashgen.errors import ConfigError
+
+CONFIG_NAME = "flashgen.yaml"
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Settings of one vault (defaults apply when ``flashgen.yaml`` is absent)."""
+
+    questions: bool = True
+    """``sources.questions``: cards from question callouts."""
+    comparisons: bool = True
+    """``sources.comparisons``: cards from "X vs. Y" sections."""
+    discrimination: bool = True
+    """``sources.discrimination``: "which item has this fact?" cards for comparisons."""
+    tags: tuple[str, ...] = ()
+    """``select.tags``: only notes carrying one of these tags (empty: every note)."""
+    deck_root: str = ""
+    """``deck.root``: the top deck's name (empty: the vault folder's name)."""
+    deck_folders: bool = True
+    """``deck.folders``: sub-decks from the note's folders."""
+
+    def stamp(self) -> str:
+        """A string that changes whenever a setting does (for caches)."""
+        return repr(tuple(getattr(self, f.name) for f in fields(self)))
+
+
+# YAML section → key → (Config field, expected type, description for messages)
+_SCHEMA: dict[str, dict[str, tuple[str, type, str]]] = {
+    "sources": {
+        "questions": ("questions", bool, "true or false"),
+        "comparisons": ("comparisons", bool, "true or false"),
+        "discrimination": ("discrimination", bool, "true or false"),
+    },
+    "select": {"tags": ("tags", list, "a list of tags")},
+    "deck": {
+        "root": ("deck_root", str, "a deck name"),
+        "folders": ("deck_folders", bool, "true or false"),
+    },
+}
+
+
+def load_config(vault_root: Path) -> Config:
+    """Read ``flashgen.yaml`` at the vault root, or return the defaults."""
+    path = vault_root / CONFIG_NAME
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Config()
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"{CONFIG_NAME}: cannot read it ({err})") from err
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{CONFIG_NAME}{where}: not valid YAML; fix the syntax") from err
+    return parse_config(data)
+
+
+def parse_config(data: Any) -> Config:
+    """Validate a loaded ``flashgen.yaml`` mapping into a ``Config``."""
+    if data is None:
+        return Config()
+    if not isinstance(data, dict):
+        raise ConfigError(f"{CONFIG_NAME}: expected sections such as 'sources:' at the top")
+    values: dict[str, Any] = {}
+    for section, body in data.items():
+        keys = _SCHEMA.get(str(section))
+        if keys is None:
+            raise ConfigError(
+                f"{CONFIG_NAME}: unknown section '{section}' (known: {', '.join(_SCHEMA)})"
+            )
+        if not isinstance(body, dict):
+            raise ConfigError(
+                f"{CONFIG_NAME}: '{section}' should hold keys such as '{next(iter(keys))}:'"
+            )
+        for key, value in body.items():
+            spec = keys.get(str(key))
+            if spec is None:
+                raise ConfigError(
+                    f"{CONFIG_NAME}: unknown key '{section}.{key}' (known: {', '.join(keys)})"
+                )
+            name, expected, description = spec
+            if isinstance(value, list) and expected is list:
+                if not all(isinstance(item, str) for item in value):
+                    raise ConfigError(f"{CONFIG_NAME}: '{section}.{key}' should be {description}")
+                values[name] = tuple(item.lstrip("#") for item in value)
+            elif isinstance(value, expected):
+                values[name] = value
+            else:
+                raise ConfigError(f"{CONFIG_NAME}: '{section}.{key}' should be {description}")
+    return Config(**values)

@@ -1,0 +1,126 @@
+"""Test helpers: a real, headless Anki collection to import packages into and inspect."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import anki.collection  # noqa: F401  (before anki.cards, which alone is a circular import)
+from anki.cards import CardId
+from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
+from anki.dbproxy import DBProxy
+from anki.decks import DeckId
+from anki.scheduler.v3 import CardAnswer, Scheduler
+
+
+@dataclass(frozen=True, slots=True)
+class AnkiNote:
+    """One imported note, as the tests look at it."""
+
+    id: int
+    """Anki's note id."""
+    guid: str
+    """The note's GUID; flashgen's card id."""
+    notetype: str
+    """Name of the note type."""
+    notetype_id: int
+    """Id of the note type."""
+    fields: dict[str, str]
+    """Field name → HTML."""
+    tags: tuple[str, ...]
+    """Tags, sorted."""
+    decks: tuple[str, ...]
+    """Deck name of each of the note's cards."""
+    card_ids: tuple[int, ...]
+    """Ids of the note's cards."""
+
+
+def open_collection(folder: Path) -> Collection:
+    """A new, empty collection in *folder* (its media folder sits beside it)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return Collection(str(folder / "collection.anki2"))
+
+
+def import_apkg(col: Collection, package: Path) -> Any:
+    """Import *package* as Anki's import dialog does by default, merging note types.
+
+    Anki updates an existing note (same GUID) only when the package's note is newer.
+    """
+    request = ImportAnkiPackageRequest(
+        package_path=str(package),
+        options=ImportAnkiPackageOptions(merge_notetypes=True),
+    )
+    return col.import_anki_package(request)
+
+
+def notes_by_guid(col: Collection) -> dict[str, AnkiNote]:
+    """Every note of *col*, keyed by GUID."""
+    result: dict[str, AnkiNote] = {}
+    for note_id in col.find_notes(""):
+        note = col.get_note(note_id)
+        notetype = note.note_type()
+        assert notetype is not None
+        cards = note.cards()
+        result[note.guid] = AnkiNote(
+            id=note.id,
+            guid=note.guid,
+            notetype=notetype["name"],
+            notetype_id=note.mid,
+            fields=dict(note.items()),
+            tags=tuple(sorted(note.tags)),
+            decks=tuple(col.decks.name(card.did) for card in cards),
+            card_ids=tuple(card.id for card in cards),
+        )
+    return result
+
+
+def review(col: Collection, card_id: int, rating: Any = CardAnswer.GOOD) -> None:
+    """Answer the card *card_id* through the v3 scheduler, as a study session would.
+
+    The card is pulled into a filtered deck of its own (as a user would with a custom
+    study session), so it is at the top of the queue whatever else is due.
+    """
+    sched = col.sched
+    assert isinstance(sched, Scheduler)
+    filtered = sched.get_or_create_filtered_deck(deck_id=DeckId(0))
+    filtered.name = f"review {card_id}"
+    filtered.config.search_terms[0].search = f"cid:{card_id}"
+    filtered.config.reschedule = True
+    deck_id = DeckId(sched.add_or_update_filtered_deck(filtered).id)
+    col.decks.select(deck_id)
+    card = col.get_card(CardId(card_id))
+    queued = sched.get_queued_cards(fetch_limit=1)
+    states = next(q.states for q in queued.cards if q.card.id == card_id)
+    card.start_timer()
+    sched.answer_card(sched.build_answer(card=card, states=states, rating=rating))
+    sched.empty_filtered_deck(deck_id)
+    col.decks.remove([deck_id])
+
+
+def revlog(col: Collection, card_id: int) -> list[tuple[int, int]]:
+    """The review log of *card_id* as ``(entry id, button pressed)`` pairs."""
+    rows: list[tuple[int, int]] = [
+        (int(entry_id), int(ease))
+        for entry_id, ease in _db(col).all(
+            "select id, ease from revlog where cid = ? order by id", card_id
+        )
+    ]
+    return rows
+
+
+def scheduling(col: Collection, card_id: int) -> tuple[int, int, int, int, int]:
+    """The card's ``(type, queue, due, interval, reps)``: what a review changes."""
+    card = col.get_card(CardId(card_id))
+    return (card.type, card.queue, card.due, card.ivl, card.reps)
+
+
+def media_files(col: Collection) -> dict[str, bytes]:
+    """The files in the collection's media folder, name → content."""
+    folder = Path(col.media.dir())
+    return {path.name: path.read_bytes() for path in sorted(folder.iterdir()) if path.is_file()}
+
+
+def _db(col: Collection) -> DBProxy:
+    assert col.db is not None, "the collection is closed"
+    return col.db
