@@ -99,6 +99,16 @@ def test_callout_header_only_paragraph_removed() -> None:
     assert tokens[1].map == [2, 3]
 
 
+def test_callout_header_is_a_line_of_its_own() -> None:
+    # dollarmath's $$ block cannot interrupt a paragraph; after a header it must not need to.
+    tokens = parse("> [!note] T\n> $$\n> x\n> $$\n")
+    assert [(token.type, token.map) for token in tokens] == [
+        ("callout_open", [0, 4]),
+        ("math_block", [1, 4]),
+        ("callout_close", None),
+    ]
+
+
 def test_callout_empty() -> None:
     tokens = parse("> [!note]\n")
     assert [token.type for token in tokens] == ["callout_open", "callout_close"]

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
+from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
 
 if TYPE_CHECKING:
@@ -25,11 +26,16 @@ def callout_plugin(md: MarkdownIt) -> None:
     (tag ``div``). The open token keeps the blockquote's ``map`` (its first line is the
     header) and gets ``info = type`` and ``meta = {"type", "fold", "title"}``: the type
     lower-cased, the fold marker ``-``, ``+`` or ``""``, the title or ``""``. The header
-    line is taken out of the first paragraph, so the content starts on the next line.
+    line's tokens are removed, so the content starts on the next line.
+
+    A block rule first makes the header line a paragraph of its own, as Obsidian reads
+    it: otherwise what cannot interrupt a paragraph (a ``$$`` block, a setext ``---``,
+    indented code) would be glued to the header.
 
     The title is rendered as inline Markdown (``md.renderInline``), so links, math and
     emphasis work as in Obsidian; without a title the capitalised type is shown.
     """
+    md.block.ruler.before("table", "callout_header", _header_line_rule)
     md.core.ruler.after("block", "callout", _callout_rule)
 
     def render_open(
@@ -73,33 +79,38 @@ def _callout_rule(state: StateCore) -> None:
                     "fold": header.group(2),
                     "title": header.group(3).strip(),
                 }
-                i += _drop_header_line(tokens, i)
+                i += 3  # the header paragraph
         elif token.type == "blockquote_close" and open_callouts and open_callouts.pop():
             token.type, token.tag = "callout_close", "div"
     tokens[:] = out
 
 
+def _header_line_rule(state: StateBlock, line: int, end_line: int, silent: bool) -> bool:
+    """Block rule: a callout header, the first line of a blockquote, is its own paragraph."""
+    if state.parentType != "blockquote" or state.is_code_block(line):
+        return False
+    if not state.tokens or state.tokens[-1].type != "blockquote_open":
+        return False
+    text = state.src[state.bMarks[line] + state.tShift[line] : state.eMarks[line]].strip()
+    if not _HEADER_RE.fullmatch(text):
+        return False
+    if not silent:
+        state.push("paragraph_open", "p", 1).map = [line, line + 1]
+        inline = state.push("inline", "", 0)
+        inline.content, inline.map, inline.children = text, [line, line + 1], []
+        state.push("paragraph_close", "p", -1)
+    state.line = line + 1
+    return True
+
+
 def _header(tokens: list[Token], i: int) -> re.Match[str] | None:
-    """Match the callout header in the paragraph starting at ``tokens[i]``, if any."""
+    """Match the callout header paragraph starting at ``tokens[i]``, if there is one."""
     if i + 2 >= len(tokens) or tokens[i].type != "paragraph_open":
         return None
     inline, close = tokens[i + 1], tokens[i + 2]
     if inline.type != "inline" or close.type != "paragraph_close":
         return None
-    return _HEADER_RE.fullmatch(inline.content.split("\n", 1)[0])
-
-
-def _drop_header_line(tokens: list[Token], i: int) -> int:
-    """Remove the header line from the paragraph at ``tokens[i]``; return tokens to skip."""
-    paragraph, inline = tokens[i], tokens[i + 1]
-    _, newline, rest = inline.content.partition("\n")
-    if not newline:
-        return 3
-    inline.content = rest.lstrip(" \t")
-    for token in (paragraph, inline):
-        if token.map is not None:
-            token.map = [token.map[0] + 1, token.map[1]]
-    return 0
+    return _HEADER_RE.fullmatch(inline.content)
 
 
 def _render_close(
