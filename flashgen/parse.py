@@ -16,7 +16,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from flashgen.model import Diagnostic
-from flashgen.obsidian import WikiRef, make_parser
+from flashgen.obsidian import WikiRef, make_parser, markdown_image
 from flashgen.vault import NoteSource
 
 
@@ -190,8 +190,14 @@ def _inline_tags(tokens: Sequence[Token]) -> list[str]:
 def _embeds(tokens: Sequence[Token]) -> Iterable[EmbedRef]:
     for parent, child in _children(tokens):
         if child.type == "embed":
+            ref: WikiRef | None = WikiRef(embed=True, **child.meta)
+        elif child.type == "image":
+            ref = markdown_image(child.content, str(child.attrs.get("src", "")))
+        else:
+            continue
+        if ref is not None:
             line = (parent.map[0] if parent.map else 0) + _softbreaks_before(parent, child) + 1
-            yield EmbedRef(line, WikiRef(embed=True, **child.meta))
+            yield EmbedRef(line, ref)
 
 
 def _softbreaks_before(parent: Token, child: Token) -> int:

@@ -75,11 +75,8 @@ def test_links_show_their_text_and_images_point_at_vault_paths(make_vault: MakeV
 
 
 def test_code_and_tables_in_answers_are_kept(make_vault: MakeVault) -> None:
-    vault = make_vault(
-        {
-            "n.md": "> [!faq] Q?\n> ```python\n> x = 1\n> ```\n> | a | b |\n> |---|---|\n> | 1 | 2 |\n"
-        }
-    )
+    lines = ["[!faq] Q?", "```python", "x = 1", "```", "| a | b |", "|---|---|", "| 1 | 2 |"]
+    vault = make_vault({"n.md": "".join(f"> {line}\n" for line in lines)})
     (card,) = cards_of(vault)
     assert card.back == "```python\nx = 1\n```\n| a | b |\n|---|---|\n| 1 | 2 |"
 
@@ -90,3 +87,22 @@ def test_ids_are_stable_across_moves_and_answer_edits(make_vault: MakeVault) -> 
     (vault / "n.md").write_text("intro\n\n# Moved\n\n> [!question] Q?\n> A, edited\n")
     (after,) = cards_of(vault)
     assert after.id == before.id and after.line == 5
+
+
+def test_markdown_images_of_vault_files_are_embeds_too(make_vault: MakeVault) -> None:
+    vault = make_vault(
+        {
+            "A/n.md": "> [!question] Q?\n> ![diagram|300](img/pic%201.png) and "
+            "![web](https://example.com/x.png) and ![](<gone.png>)\n",
+            "A/img/pic 1.png": b"x",
+        }
+    )
+    built = collect(vault)
+    (card,) = built.cards
+    assert card.back == (
+        "![[A/img/pic 1.png|300]] and ![web](https://example.com/x.png) and ![[gone.png]]"
+    )
+    assert card.media == ("A/img/pic 1.png",)
+    assert [d.format() for d in built.diagnostics] == [
+        "A/n.md:2: warning: image 'gone.png' not found in the vault; add the file or fix the name"
+    ]

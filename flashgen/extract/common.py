@@ -105,7 +105,8 @@ class NoteContext:
                 return ref.display
             found = self.resolved.get(ref.target)
             if found is None or not is_image(found):
-                return ref.raw if is_image(ref.target) else ref.display
+                # a missing image stays an embed, which the exporters show as missing
+                return f"![[{ref.target}]]" if is_image(ref.target) else ref.display
             media.append(found)
             return f"![[{found}{_size(ref)}]]"
 

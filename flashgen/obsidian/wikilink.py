@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
@@ -105,6 +106,33 @@ def match_wikilink(text: str, pos: int = 0, end: int | None = None) -> WikiRef |
     if close < 0:
         return None
     return _parse_inner(text[inner_start:close], embed, text[pos : close + 2])
+
+
+_MD_IMAGE_RE = re.compile(r"!\[([^\]\n]*)\]\((<[^>\n]+>|[^)\s]+)(?:[ \t]+\"[^\"\n]*\")?\)")
+_URL_SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def markdown_image(alt: str, src: str, raw: str = "") -> WikiRef | None:
+    """A Markdown image ``![alt|400](path)`` of a vault file as an embed, or None for a URL.
+
+    Obsidian embeds local files written this way like ``![[path|400]]``: the size goes
+    in the alt text after ``|``, and the path may be percent-encoded or in ``<…>``.
+    """
+    target = unquote(src.strip().removeprefix("<").removesuffix(">"))
+    if not target or _URL_SCHEME_RE.match(target) or target.startswith("//"):
+        return None
+    text, _, size = alt.rpartition("|") if "|" in alt else (alt, "", "")
+    dims = _SIZE_RE.fullmatch(size.strip())
+    width = int(dims[1]) if dims else None
+    height = int(dims[2]) if dims and dims[2] else None
+    return WikiRef(
+        True, target, alias=(text if dims else alt) or None, width=width, height=height, raw=raw
+    )
+
+
+def _match_markdown_image(text: str, pos: int, end: int) -> WikiRef | None:
+    found = _MD_IMAGE_RE.match(text, pos, end)
+    return None if found is None else markdown_image(found[1], found[2], found[0])
 
 
 def _parse_inner(inner: str, embed: bool, raw: str) -> WikiRef | None:
@@ -203,6 +231,8 @@ _INTERESTING_RE = re.compile(r"[\\`\[!]")
 def replace_wikilinks(source: str, replace: Callable[[WikiRef], str]) -> str:
     """Return *source* with each wiki-link and embed replaced by ``replace(ref)``.
 
+    Markdown images of vault files (``![alt](path.png)``) count as embeds too.
+
     Links inside fenced code blocks and inline code spans are left alone.
     """
     parts: list[str] = []
@@ -231,7 +261,9 @@ def _scan(source: str) -> Iterator[tuple[int, WikiRef]]:
                 pos += 2
             elif char == "`":
                 pos = _skip_code_span(source, pos, seg_end)
-            elif (ref := match_wikilink(source, pos, seg_end)) is not None:
+            elif (ref := match_wikilink(source, pos, seg_end)) is not None or (
+                ref := _match_markdown_image(source, pos, seg_end)
+            ) is not None:
                 yield pos, ref
                 pos += len(ref.raw)
             else:
