@@ -6,7 +6,7 @@ key, so a typo never silently changes what gets built.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -105,3 +105,40 @@ def parse_config(data: Any) -> Config:
             else:
                 raise ConfigError(f"{CONFIG_NAME}: '{section}.{key}' should be {description}")
     return Config(**values)
+
+
+NOTE_KEY = "flashgen"
+"""The frontmatter mapping that overrides ``sources:`` for one note."""
+
+
+def for_note(config: Config, frontmatter: dict[str, Any]) -> tuple[Config, str | None]:
+    """The settings for one note: *config* with the note's ``flashgen:`` frontmatter applied.
+
+    ``flashgen:`` takes the keys of ``sources:`` (``questions``, ``comparisons``,
+    ``discrimination`` …), e.g. ``flashgen: {discrimination: false}``. Returns the config
+    and, when a key or a value is wrong, a message saying how to fix it (for a warning on
+    line 1); the keys that are right still apply.
+    """
+    overrides = frontmatter.get(NOTE_KEY)
+    if overrides is None:
+        return config, None
+    keys = _SCHEMA["sources"]
+    if not isinstance(overrides, dict):
+        return config, (
+            f"frontmatter '{NOTE_KEY}' should hold settings such as"
+            f" '{NOTE_KEY}: {{discrimination: false}}' (known: {', '.join(keys)}); ignored"
+        )
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    for key, value in overrides.items():
+        spec = keys.get(str(key))
+        if spec is None:
+            problems.append(f"'{NOTE_KEY}.{key}' is unknown (known: {', '.join(keys)})")
+            continue
+        name, expected, description = spec
+        if not isinstance(value, expected):
+            problems.append(f"'{NOTE_KEY}.{key}' should be {description}")
+            continue
+        values[name] = value
+    message = f"frontmatter {'; '.join(problems)}; ignored" if problems else None
+    return replace(config, **values), message

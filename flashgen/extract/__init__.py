@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flashgen.config import Config
+from flashgen.config import Config, for_note
 from flashgen.extract.common import NoteContext
+from flashgen.extract.comparisons import extract_comparisons
 from flashgen.extract.questions import extract_questions
 from flashgen.model import Card, Diagnostic
 from flashgen.parse import ParsedNote
@@ -28,9 +29,14 @@ def extract_cards(
     note: ParsedNote, vault: VaultIndex, config: Config
 ) -> tuple[list[Card], list[Diagnostic]]:
     """All cards of one note (ids not yet assigned) and the problems met."""
+    config, problem = for_note(config, note.frontmatter)
     ctx = NoteContext(note, vault, config)
+    if problem is not None:
+        ctx.warn(1, problem)
     ctx.resolve_embeds()
     cards: list[Card] = []
     if config.questions:
         cards.extend(extract_questions(ctx))
+    if config.comparisons:
+        cards.extend(extract_comparisons(ctx))
     return cards, ctx.diagnostics
