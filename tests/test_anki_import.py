@@ -64,10 +64,20 @@ def test_sample_deck_imports_with_fields_decks_tags_and_media(
 
         check = col.media.check()
         assert list(check.missing) == [] and list(check.unused) == []
+        # two different files named Screen_Shot 1.png, each shown by its own card
+        packed = media_files(col)
         vision = (sample_vault / "AI-Notes/Vision/srcs/Screen_Shot 1.png").read_bytes()
         receptive = by_front["What is the receptive field of a unit in a CNN?"]
-        (name,) = [n for n, data in media_files(col).items() if data == vision]
+        (name,) = [n for n, data in packed.items() if data == vision]
         assert f'<img src="{name}" width="300">' in receptive.fields["Back"]
+        srcs = "AI-Notes/Generative/types-of-generative-models-srcs/Screen_Shot 1.png"
+        seed_image = (sample_vault / srcs).read_bytes()
+        assert seed_image != vision
+        (seed_name,) = [n for n, data in packed.items() if data == seed_image]
+        assert seed_name != name and seed_name.startswith("Screen_Shot_1-")
+        density = by_front["What is the difference between Explicit and Implicit Density?"]
+        assert density.notetype == "flashgen Comparison"
+        assert f'<img src="{seed_name}">' in density.fields["Back"]
     finally:
         col.close()
 
