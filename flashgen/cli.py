@@ -19,6 +19,18 @@ from flashgen import __version__
 from flashgen.build import Progress as ProgressFn
 from flashgen.build import VaultCards, collect, deck_path, write_outputs
 from flashgen.errors import FlashgenError
+from flashgen.quiz import DEFAULT_NEW_LIMIT, CardFilter, QuizSession
+from flashgen.review import DEFAULT_RETENTION, ReviewStore, default_store_path
+from flashgen.stats import collect_stats
+from flashgen.terminal import (
+    check_terminal,
+    fixed_now,
+    local_zone,
+    make_console,
+    now,
+    render_stats,
+    run_quiz,
+)
 
 DEFAULT_VAULT = "notes"
 DEFAULT_OUTPUT = "cards"
@@ -168,6 +180,164 @@ def cards(vault: Path, as_json: bool) -> None:
             )
         Console().print(table)
     sys.exit(_report(built, vault, strict=False))
+
+
+state_option = click.option(
+    "--state",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Review store file.  [default: VAULT/.flashgen/reviews.sqlite3]",
+)
+
+
+def _store_path(built: VaultCards, state: Path | None) -> Path:
+    return state if state is not None else default_store_path(built.vault.root)
+
+
+def _mention_problems(built: VaultCards, vault: Path) -> None:
+    """One line on stderr when the notes have problems; ``check`` lists them."""
+    problems = len(built.diagnostics)
+    if problems:
+        click.echo(
+            f"{problems} problem{'s' * (problems != 1)} in the notes;"
+            f" run 'flashgen check {vault}' to see them",
+            err=True,
+        )
+
+
+@cli.command()
+@vault_argument
+@state_option
+@click.option(
+    "--new",
+    "new_limit",
+    default=DEFAULT_NEW_LIMIT,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="New cards to show this session.",
+)
+@click.option(
+    "--deck", "decks", multiple=True, help="Only this deck and its subdecks (repeatable)."
+)
+@click.option(
+    "--tag", "tags", multiple=True, help="Only cards with this tag or a child tag (repeatable)."
+)
+@click.option(
+    "--note",
+    "notes",
+    multiple=True,
+    help="Only cards of this note, folder or glob, e.g. 'Math/*' (repeatable).",
+)
+@click.option(
+    "--retention",
+    default=DEFAULT_RETENTION,
+    show_default=True,
+    type=click.FloatRange(0.7, 0.99),
+    help="FSRS desired retention: recall probability at which cards come due.",
+)
+@click.option(
+    "--plain", is_flag=True, help="Read each answer as a line (for scripts; no TTY needed)."
+)
+def quiz(
+    vault: Path,
+    state: Path | None,
+    new_limit: int,
+    decks: tuple[str, ...],
+    tags: tuple[str, ...],
+    notes: tuple[str, ...],
+    retention: float,
+    plain: bool,
+) -> None:
+    """Review VAULT's due cards in the terminal, scheduled by FSRS.
+
+    Due cards come first (oldest first), then new ones. Keys: space or enter shows
+    the answer; 1 Again, 2 Hard, 3 Good, 4 Easy (each shows its next interval);
+    u undoes the last answer; e prints the card's note:line; o opens its image;
+    O opens the note in Obsidian; q quits. Every answer is saved at once.
+
+    \b
+    Example:
+      flashgen quiz ~/MyVault --deck Math --new 10
+    """
+    _run(lambda: check_terminal(plain))
+    built = _collect(vault)
+    _mention_problems(built, vault)
+    cards = CardFilter(decks, tags, notes).select(built.cards)
+    if built.cards and not cards:
+        raise click.ClickException("no card matches --deck/--tag/--note; check the spelling")
+    fuzz = _run(fixed_now) is None
+    path = _store_path(built, state)
+    with _run(lambda: ReviewStore.open(path, retention=retention, fuzz=fuzz)) as store:
+        session = _run(lambda: QuizSession(store, cards, now(), new_limit=new_limit))
+        _run(
+            lambda: run_quiz(
+                session,
+                plain=plain,
+                vault_root=built.vault.root,
+                vault_name=built.vault.name,
+                location_prefix=f"{vault.as_posix().rstrip('/')}/",
+            )
+        )
+
+
+@cli.command("stats")
+@vault_argument
+@state_option
+def stats_command(vault: Path, state: Path | None) -> None:
+    """Show VAULT's review statistics: card states, due counts, retention, daily charts.
+
+    \b
+    Example:
+      flashgen stats ~/MyVault
+    """
+    built = _collect(vault)
+    moment = _run(now)
+    with _run(lambda: ReviewStore.open(_store_path(built, state), create=False)) as store:
+        result = _run(lambda: collect_stats(built.cards, store, moment, local_zone()))
+    make_console().print(render_stats(result))
+
+
+@cli.command()
+@vault_argument
+@state_option
+@click.option("--delete", is_flag=True, help="Remove the orphans' state and review log.")
+@click.option("-y", "--yes", is_flag=True, help="Delete without asking for confirmation.")
+def orphans(vault: Path, state: Path | None, delete: bool, yes: bool) -> None:
+    """List cards with review history that VAULT's notes no longer make.
+
+    A card becomes an orphan when its question is deleted or reworded; its state
+    is kept in case it comes back. --delete removes it for good.
+
+    \b
+    Example:
+      flashgen orphans ~/MyVault --delete
+    """
+    built = _collect(vault)
+    path = _store_path(built, state)
+    if not path.exists():
+        click.echo(f"no review store at {path}; nothing to list", err=True)
+        return
+    with _run(lambda: ReviewStore.open(path, create=False)) as store:
+        found = _run(lambda: store.orphans({card.id for card in built.cards}))
+        for orphan in found:
+            where = f"{orphan.note}:{orphan.line}" if orphan.note else "(seeded)"
+            front = " ".join(orphan.front.split())
+            click.echo(
+                f"{orphan.card_id}  {where}  {orphan.reviews} review{'s' * (orphan.reviews != 1)}"
+                f"  {front[:60] + '…' * (len(front) > 60)}".rstrip()
+            )
+        click.echo(f"{len(found)} orphaned card{'s' * (len(found) != 1)} in {path}", err=True)
+        if not delete or not found:
+            return
+        if built.count("error"):
+            raise click.ClickException(
+                "the notes have errors, and cards of unreadable notes would be taken for"
+                f" orphans; fix them first ('flashgen check {vault}')"
+            )
+        if not yes:
+            count = f"{len(found)} card{'s' * (len(found) != 1)}"
+            click.confirm(f"Delete the state and review log of {count}?", abort=True)
+        removed = _run(lambda: store.delete([orphan.card_id for orphan in found]))
+        click.echo(f"deleted {removed} card{'s' * (removed != 1)}", err=True)
 
 
 def main() -> None:
