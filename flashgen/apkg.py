@@ -4,6 +4,11 @@ Anki matches what it imports by identity, so everything here is stable across bu
 note types by their fixed model ids, notes by their GUID (the card id), decks by a hash
 of their name, and media by a name derived from the file's content.  Importing a newer
 package therefore updates the notes in place and keeps their review history.
+
+Cards that bring review history from obsidian-spaced-repetition (``sr_due``,
+``sr_interval``, ``sr_ease``) are written as review cards with that due day, interval
+and ease. Anki keeps this only for cards new to the collection, and only when the import
+is asked to ("Import any learning progress"); otherwise they arrive new.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import closing, suppress
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from html import escape
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
@@ -50,6 +56,33 @@ _ZIP_EPOCH = 315_532_800
 """1980-01-01: zip entries cannot be dated earlier."""
 _UNSAFE_IN_MEDIA_NAME = re.compile(r"[^\w.-]+")
 """Anki rewrites or rejects some characters in media names; keep only the plainest ones."""
+_MIN_SR_EASE = 130
+"""SM-2's lowest ease, in percent; obsidian-spaced-repetition never goes below it."""
+_REVIEW = 2
+"""Anki's card type and queue for a card in review (``CARD_TYPE_REV``, ``QUEUE_TYPE_REV``)."""
+_DAY_COUNTING = {"schedVer": 2, "rollover": 4, "creationOffset": 0}
+"""Package settings that fix which day the package's day numbers count from.
+
+On import, Anki moves a review card's due day by (package's day number today) -
+(collection's day number today). genanki's collection has no scheduler settings, so
+Anki upgrades it and dates its ``crt`` (2014-09-19 11:00 UTC) in the importer's time
+zone: day 0 would be 20 September at UTC+13 and beyond (cards due a day late) and
+18 September at UTC-12 (a day early).
+Declared created in UTC, day 0 is ``crt``'s UTC day everywhere; with both collections
+starting their days at 4 am local time, the shift is then a whole number of calendar days.
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewState:
+    """A card's review history from obsidian-spaced-repetition, as Anki will schedule it."""
+
+    due: date
+    """The day the card is next due, in the user's time zone."""
+    interval: int
+    """Days between the last review and *due*."""
+    ease: int
+    """SM-2 ease in percent, such as 290."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +117,7 @@ def write_apkg(
     names = {path: name for path, (name, _data) in media.items()}
     decks = _build_decks(cards, names, vault_name)
     files = {name: data for name, data in media.values()}
-    _write_package(genanki.Package(decks), files, out, timestamp)
+    _write_package(genanki.Package(decks), files, out, timestamp, _review_history(cards))
     return ApkgSummary(notes=len(cards), decks=len(decks), media=len(files))
 
 
@@ -116,6 +149,23 @@ def obsidian_link(note: str, line: int, vault_name: str) -> str:
     file = note.removesuffix(".md")
     href = f"obsidian://open?vault={quote(vault_name, safe='')}&file={quote(file, safe='')}"
     return f'<a href="{escape(href)}">{escape(note)}:{line}</a>'
+
+
+def review_state(card: Card) -> ReviewState | None:
+    """The review history *card* brings from its note, or None when it has none.
+
+    A comment that is malformed, has an interval of 0 or an ease below 130 % is no
+    history: the card was never answered, or the comment was edited by hand.
+    """
+    try:
+        state = ReviewState(
+            date.fromisoformat(card.get("sr_due")),
+            int(card.get("sr_interval")),
+            int(card.get("sr_ease")),
+        )
+    except ValueError:
+        return None
+    return state if state.interval > 0 and state.ease >= _MIN_SR_EASE else None
 
 
 def _check_unique_ids(cards: Sequence[Card]) -> None:
@@ -192,14 +242,18 @@ def _note(
 
 
 def _write_package(
-    package: genanki.Package, media: Mapping[str, bytes], out: Path, timestamp: float
+    package: genanki.Package,
+    media: Mapping[str, bytes],
+    out: Path,
+    timestamp: float,
+    history: Mapping[str, ReviewState],
 ) -> None:
     """Build the collection in a temporary SQLite file, then zip it atomically onto *out*."""
     db_name: str | None = None
     try:
         db_fd, db_name = tempfile.mkstemp(prefix="flashgen-", suffix=".anki2")
         os.close(db_fd)
-        _write_collection(package, db_name, timestamp)
+        _write_collection(package, db_name, timestamp, history)
         write_atomic(out, lambda file: _write_zip(file, db_name or "", media, timestamp))
     except OSError as err:
         raise OutputError(f"cannot write {out}: {err.strerror or err}") from err
@@ -211,13 +265,49 @@ def _write_package(
                 os.unlink(db_name)
 
 
-def _write_collection(package: genanki.Package, db_name: str, timestamp: float) -> None:
+def _write_collection(
+    package: genanki.Package, db_name: str, timestamp: float, history: Mapping[str, ReviewState]
+) -> None:
+    """Write the package's collection to *db_name*, with *history* (card id → state)."""
     with closing(sqlite3.connect(db_name)) as conn:
         with warnings.catch_warnings():
             # genanki flags raw HTML it does not recognise; notes may hold any HTML.
             warnings.filterwarnings("ignore", message="^Field contained", module="genanki")
             package.write_to_db(conn.cursor(), timestamp, itertools.count(int(timestamp * 1000)))
+        if history:
+            _set_day_counting(conn)
+            _schedule_reviews(conn, history)
         conn.commit()
+
+
+def _review_history(cards: Iterable[Card]) -> dict[str, ReviewState]:
+    """Card id → review state, for the cards that have one."""
+    return {card.id: state for card in cards if (state := review_state(card)) is not None}
+
+
+def _set_day_counting(conn: sqlite3.Connection) -> None:
+    """Give the package collection the settings ``_DAY_COUNTING``."""
+    (conf,) = conn.execute("select conf from col").fetchone()
+    conn.execute("update col set conf = ?", (json.dumps({**json.loads(conf), **_DAY_COUNTING}),))
+
+
+def _creation_day(conn: sqlite3.Connection) -> date:
+    """The package collection's day 0, from which review cards count their due day."""
+    (crt,) = conn.execute("select crt from col").fetchone()
+    return datetime.fromtimestamp(crt, UTC).date()
+
+
+def _schedule_reviews(conn: sqlite3.Connection, history: Mapping[str, ReviewState]) -> None:
+    """Make the card of each note whose GUID is in *history* a review card in that state."""
+    day0 = _creation_day(conn)
+    conn.executemany(
+        "update cards set type = ?, queue = ?, due = ?, ivl = ?, factor = ?, reps = 1"
+        " where nid in (select id from notes where guid = ?)",
+        [
+            (_REVIEW, _REVIEW, (state.due - day0).days, state.interval, state.ease * 10, guid)
+            for guid, state in history.items()
+        ],
+    )
 
 
 def _write_zip(file: IO[bytes], db_name: str, media: Mapping[str, bytes], timestamp: float) -> None:

@@ -19,6 +19,7 @@ from flashgen import __version__
 from flashgen.build import Progress as ProgressFn
 from flashgen.build import VaultCards, collect, deck_path, write_outputs
 from flashgen.errors import FlashgenError
+from flashgen.history import seed_review_store
 from flashgen.quiz import DEFAULT_NEW_LIMIT, CardFilter, QuizSession
 from flashgen.review import DEFAULT_RETENTION, ReviewStore, default_store_path
 from flashgen.stats import collect_stats
@@ -267,7 +268,9 @@ def quiz(
     fuzz = _run(fixed_now) is None
     path = _store_path(built, state)
     with _run(lambda: ReviewStore.open(path, retention=retention, fuzz=fuzz)) as store:
-        session = _run(lambda: QuizSession(store, cards, now(), new_limit=new_limit))
+        moment = _run(now)
+        _run(lambda: seed_review_store(store, cards, local_zone(), moment))
+        session = _run(lambda: QuizSession(store, cards, moment, new_limit=new_limit))
         _run(
             lambda: run_quiz(
                 session,

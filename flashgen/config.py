@@ -33,6 +33,18 @@ class Config:
     """``deck.root``: the top deck's name (empty: the vault folder's name)."""
     deck_folders: bool = True
     """``deck.folders``: sub-decks from the note's folders."""
+    spaced: bool = True
+    """``sources.spaced``: obsidian-spaced-repetition cards (``::``, ``?``, clozes)."""
+    o2a: bool = True
+    """``sources.o2a``: Obsidian_to_Anki ``START`` … ``END`` blocks."""
+    spaced_tags: tuple[str, ...] = ("flashcards",)
+    """``spaced.tags``: notes whose spaced-repetition syntax is read (empty: every note)."""
+    highlight_cloze: bool = True
+    """``spaced.highlight_cloze``: ``==highlights==`` are cloze deletions."""
+    bold_cloze: bool = False
+    """``spaced.bold_cloze``: ``**bold text**`` is a cloze deletion."""
+    curly_cloze: bool = True
+    """``spaced.curly_cloze``: ``{{c1::text}}`` and ``{{c1::text::hint}}`` are cloze deletions."""
 
     def stamp(self) -> str:
         """A string that changes whenever a setting does (for caches)."""
@@ -45,11 +57,19 @@ _SCHEMA: dict[str, dict[str, tuple[str, type, str]]] = {
         "questions": ("questions", bool, "true or false"),
         "comparisons": ("comparisons", bool, "true or false"),
         "discrimination": ("discrimination", bool, "true or false"),
+        "spaced": ("spaced", bool, "true or false"),
+        "o2a": ("o2a", bool, "true or false"),
     },
     "select": {"tags": ("tags", list, "a list of tags")},
     "deck": {
         "root": ("deck_root", str, "a deck name"),
         "folders": ("deck_folders", bool, "true or false"),
+    },
+    "spaced": {
+        "tags": ("spaced_tags", list, "a list of tags (empty: every note)"),
+        "highlight_cloze": ("highlight_cloze", bool, "true or false"),
+        "bold_cloze": ("bold_cloze", bool, "true or false"),
+        "curly_cloze": ("curly_cloze", bool, "true or false"),
     },
 }
 

@@ -120,7 +120,7 @@ def test_bad_config_names_the_key(make_vault: MakeVault) -> None:
     assert code == 1
     assert err == (
         "Error: flashgen.yaml: unknown key 'sources.questionz'"
-        " (known: questions, comparisons, discrimination)\n"
+        " (known: questions, comparisons, discrimination, spaced, o2a)\n"
     )
 
 

@@ -17,6 +17,7 @@ import pexpect
 import pytest
 from click.testing import CliRunner
 
+from flashgen.build import collect
 from flashgen.cli import cli
 from flashgen.model import Card
 from flashgen.quiz import CardFilter, QuizSession, format_interval, obsidian_uri
@@ -460,3 +461,21 @@ def test_ctrl_c_quits_with_a_summary(make_vault: MakeVault, tmp_path: Path) -> N
     out = finish(child)
     assert "Reviewed 0 cards in 0s" in out
     assert "3 new cards waiting." in out
+
+
+def test_spaced_repetition_history_starts_the_quiz_state(make_vault: MakeVault) -> None:
+    note = (
+        "---\ntags: [flashcards]\n---\n"
+        "Kenya::Nairobi <!--SR:!2026-02-11,84,290-->\n\nFrance::Paris\n"
+    )
+    vault = make_vault({"geo.md": note})
+    code, out, err = quiz(vault, input="q\n")
+    assert code == 0, err
+    # Kenya is due on 2026-02-11 by its history, so only the new card is shown
+    assert "France" in out and "Kenya" not in out
+    kenya = next(card for card in collect(vault).cards if card.front == "Kenya")
+    with ReviewStore.open(vault / ".flashgen" / "reviews.sqlite3") as store:
+        state = store.state(kenya.id)
+    assert state is not None and state.last_review is not None
+    assert state.due == datetime(2026, 2, 11, tzinfo=UTC)  # TZ=UTC in quiz()
+    assert state.due - state.last_review == timedelta(days=84)

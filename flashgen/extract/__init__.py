@@ -5,7 +5,9 @@ from __future__ import annotations
 from flashgen.config import Config, for_note
 from flashgen.extract.common import NoteContext
 from flashgen.extract.comparisons import extract_comparisons
+from flashgen.extract.o2a import extract_o2a
 from flashgen.extract.questions import extract_questions
+from flashgen.extract.spaced import extract_spaced
 from flashgen.model import Card, Diagnostic
 from flashgen.parse import ParsedNote
 from flashgen.vault import VaultIndex
@@ -39,4 +41,11 @@ def extract_cards(
         cards.extend(extract_questions(ctx))
     if config.comparisons:
         cards.extend(extract_comparisons(ctx))
+    if config.spaced:
+        spaced = extract_spaced(ctx)
+        # A question callout holding spaced-repetition cards is those cards, not one more.
+        cards = [c for c in cards if c.kind != "qa" or c.line not in spaced.callouts]
+        cards.extend(spaced.cards)
+    if config.o2a:
+        cards.extend(extract_o2a(ctx))
     return cards, ctx.diagnostics

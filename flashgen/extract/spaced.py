@@ -1,0 +1,599 @@
+"""Cards in obsidian-spaced-repetition's syntax: ``Q::A``, ``Q:::A``, ``?``/``??`` blocks, clozes.
+
+The plugin reads a note line by line; so does this module, on the note's source lines,
+with markdown-it's tokens saying which block each line belongs to. Only lines of
+paragraphs and headings can hold a separator or a deletion, so code blocks, math blocks,
+tables, HTML and the frontmatter never make cards. Within a line, code spans, math, URLs,
+link targets, wiki-links, HTML comments, Dataview's ``[key:: value]`` fields and template
+placeholders are blanked out before looking for ``::`` or a deletion.
+
+A *chunk* is a run of non-blank lines in one container (the note, or one blockquote or
+callout, read without its ``>`` markers). Within a chunk:
+
+- a line holding ``::`` is a single-line card; ``:::`` makes a reversed card too;
+- a line ``?`` (``??``: reversed too) splits the lines above it, back to the chunk's start
+  or the last single-line card, from the lines below it, to the chunk's end;
+- otherwise, lines holding a deletion (``==highlight==``, ``{{c1::text}}``, ``**bold**``
+  when enabled) are cloze text: one card per deletion (per number for ``{{cN::…}}``).
+
+A question callout (flashgen's own syntax) whose body holds a ``::`` or ``?`` card is
+that card instead of a question card; a highlight in its body stays a highlight.
+
+A ``<!--SR:!due,interval,ease-->`` comment after a card (at the end of its last line or
+on the next line) is never shown; its groups, one per card in order, go to the cards'
+``extra`` as ``sr_due``, ``sr_interval`` and ``sr_ease``. A card whose text ends with a
+block id ``^id`` takes its identity from it.
+
+Notes are read only when they carry one of ``spaced.tags`` (``#flashcards`` by default,
+nested tags too). ``#flashcards/Sub/Deck`` puts the cards below it in the deck
+``<root deck>::Sub::Deck`` until the next such tag; at the start of a card's first line
+it is that card's deck alone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from flashgen.extract.common import (
+    Deletion,
+    NoteContext,
+    cloze_groups,
+    cloze_sides,
+    curly_deletions,
+    unquote,
+)
+from flashgen.extract.o2a import block_lines
+from flashgen.extract.questions import QUESTION_TYPES
+from flashgen.model import Card
+from flashgen.parse import ParsedNote
+
+SRGroup = tuple[str, str, str]
+"""One card's scheduling from a ``<!--SR:…-->`` comment: (due date, interval, ease)."""
+
+SR_COMMENT_RE = re.compile(r"[ \t]*<!--SR:(.*?)-->")
+"""A scheduling comment; group 1 holds its ``!due,interval,ease`` groups."""
+_SR_GROUP_RE = re.compile(r"(\d{4}-\d{2}-\d{2}),(\d+),(\d+)")
+_SR_LINE_RE = re.compile(r"\s*(?:<!--SR:.*?-->\s*)+")
+
+_LEAF_KINDS = {
+    "paragraph_open": "prose",
+    "heading_open": "heading",
+    "fence": "code",
+    "code_block": "code",
+    "math_block": "math",
+    "math_block_label": "math",
+    "table_open": "table",
+    "html_block": "html",
+    "hr": "hr",
+    "front_matter": "frontmatter",
+}
+_TEXT_KINDS = ("prose", "heading")
+_KEEPS_BLANKS = ("code", "math")
+
+# What cannot hold a separator or a deletion, blanked out of a line before looking.
+_CODE_SPAN_RE = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)")
+_MATH_RE = re.compile(r"\$\$.+?\$\$|(?<![\\\d$])\$(?![\s$]).*?(?<![\s\\])\$(?!\d)")
+_COMMENT_RE = re.compile(r"<!--.*?(?:-->|$)")
+_TEMPLATE_RE = re.compile(r"<%.*?(?:%>|$)")
+_URL_RE = re.compile(r"<[a-zA-Z][\w+.-]*:[^\s<>]*>|\b[a-zA-Z][\w+.-]*://\S+")
+_LINK_TARGET_RE = re.compile(r"\]\([^)]*\)")
+_NOT_CARD_TEXT = (_CODE_SPAN_RE, _MATH_RE, _COMMENT_RE, _TEMPLATE_RE, _URL_RE, _LINK_TARGET_RE)
+# Never a separator either: wiki-links, Dataview inline fields, template placeholders.
+_WIKILINK_RE = re.compile(r"!?\[\[.*?\]\]")
+_DATAVIEW_FIELD_RE = re.compile(r"\[[^\[\]]*?::[^\]]*\]|\([^()]*?::[^)]*\)")
+_DOUBLE_BRACES_RE = re.compile(r"\{\{.*?\}\}")
+_NOT_SEPARATOR = (*_NOT_CARD_TEXT, _WIKILINK_RE, _DATAVIEW_FIELD_RE, _DOUBLE_BRACES_RE)
+_TEMPLATE_ONLY_RE = re.compile(r"(?:\s|<%.*?%>|\{\{.*?\}\})+")
+_PAGE_FIELD_RE = re.compile(r"[\w-]+::(?:[ \t]|$)")
+"""A Dataview page field: a one-word key, ``::`` and a space (or nothing)."""
+
+_SEPARATOR_RE = re.compile(r"::+")
+_MULTILINE = {"?": False, "??": True}
+"""Multi-line separator → whether it makes a reversed card too."""
+_HIGHLIGHT_RE = re.compile(r"==(?=[^\s=])(.+?)(?<=[^\s=])==(?:\^\[([^\]]*)\])?")
+_BOLD_RE = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
+
+_LIST_MARKER_RE = re.compile(r"\s*(?:[-+*]|\d{1,9}[.)])[ \t]+(?:\[.\][ \t]+)?")
+_HEADING_RE = re.compile(r"\s{0,3}#{1,6}(?:[ \t]+|$)")
+_CLOSING_HASHES_RE = re.compile(r"[ \t]+#+[ \t]*$")
+_SETEXT_RE = re.compile(r"\s{0,3}(?:=+|-+)\s*")
+_BLOCK_ID_RE = re.compile(r"[ \t]+\^([A-Za-z0-9-]+)[ \t]*$")
+_LEADING_TAG_RE = re.compile(r"[ \t]*#([\w/-]+)(?=\s|$)[ \t]*")
+_TAGS_ONLY_RE = re.compile(r"(?:[ \t]*#[\w/-]+)+[ \t]*")
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One source line as this reader sees it."""
+
+    index: int
+    """0-based line number."""
+    text: str
+    """The line without its container's ``>`` markers."""
+    kind: str
+    """``prose``, ``heading``, ``code``, ``math``, ``table``, ``html``, ``hr``,
+    ``frontmatter``, or ``""`` (blank, or a callout's header)."""
+    container: int
+    """Token index of the innermost blockquote or callout holding it; -1 for none."""
+    token: int
+    """Token index of the block it belongs to, for the heading context; -1 for none."""
+
+
+@dataclass(frozen=True, slots=True)
+class SpacedCards:
+    """The spaced-repetition cards of a note."""
+
+    cards: list[Card]
+    """The cards, in note order."""
+    callouts: frozenset[int]
+    """1-based first lines of the question callouts that hold some of these cards: such
+    a callout is those cards, not one more question card."""
+
+
+def reads_spaced(note: ParsedNote, tags: Sequence[str]) -> bool:
+    """True when the note carries one of *tags*, or a tag nested in one, or *tags* is empty."""
+    return not tags or any(tag_under(tag, tags) is not None for tag in note.tags)
+
+
+def tag_under(tag: str, prefixes: Sequence[str]) -> str | None:
+    """The part of *tag* below the first of *prefixes* it is or nests in (``""`` when it
+    is one), or None; case is ignored, as Obsidian does."""
+    lowered = tag.lower()
+    for prefix in prefixes:
+        top = prefix.lower().strip("/")
+        if lowered == top:
+            return ""
+        if lowered.startswith(top + "/"):
+            return tag[len(top) + 1 :]
+    return None
+
+
+def extract_spaced(ctx: NoteContext) -> SpacedCards:
+    """The spaced-repetition cards of a note, when it carries a flashcard tag."""
+    if not reads_spaced(ctx.note, ctx.config.spaced_tags):
+        return SpacedCards([], frozenset())
+    reader = _Reader(ctx)
+    for chunk in _chunks(reader.lines, reader.skipped):
+        reader.read(chunk)
+    callouts = {
+        _question_callout(ctx.note, reader.lines[card.line - 1].container) for card in reader.cards
+    }
+    callouts.discard(0)
+    return SpacedCards(_number_repeats(reader.cards), frozenset(callouts))
+
+
+def sr_extra(groups: Sequence[SRGroup]) -> tuple[tuple[str, str], ...]:
+    """The ``extra`` entries of a card scheduled by the first of *groups* (none if empty)."""
+    if not groups:
+        return ()
+    due, interval, ease = groups[0]
+    return (("sr_due", due), ("sr_interval", interval), ("sr_ease", ease))
+
+
+def note_lines(note: ParsedNote) -> list[Line]:
+    """Every source line of *note*, with the block and container that hold it."""
+    count = len(note.lines)
+    kind = [""] * count
+    container = [-1] * count
+    depth = [0] * count
+    leaf = [-1] * count
+    level = 0
+    for index, token in enumerate(note.tokens):
+        if token.type in ("blockquote_open", "callout_open"):
+            level += 1
+            for line in _span(token.map, count):
+                container[line], depth[line] = index, level
+        elif token.type in ("blockquote_close", "callout_close"):
+            level -= 1
+        elif token.type in _LEAF_KINDS:
+            for line in _span(token.map, count):
+                kind[line], leaf[line] = _LEAF_KINDS[token.type], index
+    return [
+        Line(i, unquote([text], depth[i])[0], kind[i], container[i], leaf[i])
+        for i, text in enumerate(note.lines)
+    ]
+
+
+def _span(lines: list[int] | None, count: int) -> range:
+    return range(lines[0], min(lines[1], count)) if lines else range(0)
+
+
+def _chunks(lines: list[Line], skipped: set[int]) -> Iterator[list[Line]]:
+    """Runs of non-blank lines of one container."""
+    chunk: list[Line] = []
+    for line in lines:
+        blank = not line.text.strip() and line.kind not in _KEEPS_BLANKS
+        ends = blank or line.kind in ("", "frontmatter") or line.index in skipped
+        if chunk and (ends or chunk[-1].container != line.container):
+            yield chunk
+            chunk = []
+        if not ends:
+            chunk.append(line)
+    if chunk:
+        yield chunk
+
+
+def _question_callout(note: ParsedNote, container: int) -> int:
+    """The 1-based first line of the question callout at token *container*, else 0."""
+    if container < 0:
+        return 0
+    token = note.tokens[container]
+    if token.type != "callout_open" or token.meta.get("type") not in QUESTION_TYPES:
+        return 0
+    return token.map[0] + 1 if token.map else 0
+
+
+def _number_repeats(cards: list[Card]) -> list[Card]:
+    """Cloze cards hiding the same text twice in a note: the second is ``#2``, and so on."""
+    seen: dict[tuple[str, ...], int] = {}
+    result: list[Card] = []
+    for card in cards:
+        if card.kind == "cloze":
+            count = seen[card.key] = seen.get(card.key, 0) + 1
+            if count > 1:
+                card = dataclasses.replace(card, key=(*card.key, f"#{count}"))
+        result.append(card)
+    return result
+
+
+@dataclass(slots=True)
+class _Reader:
+    """The state of reading one note."""
+
+    ctx: NoteContext
+    """The note."""
+    lines: list[Line] = field(init=False)
+    """Its lines."""
+    skipped: set[int] = field(init=False)
+    """Lines that never hold card text: Obsidian_to_Anki blocks, Dataview page fields,
+    template code over several lines."""
+    decks: dict[int, list[str | None]] = field(init=False)
+    """0-based line → the deck of each flashcard tag on it (None: the note's deck)."""
+    cards: list[Card] = field(default_factory=list)
+    """The cards read so far."""
+
+    def __post_init__(self) -> None:
+        note = self.ctx.note
+        self.lines = note_lines(note)
+        self.skipped = block_lines(note) | _page_fields(self.lines) | _template_lines(note)
+        self.decks = {}
+        for line, tag in _inline_tags(note):
+            if self.is_deck_tag(tag):
+                self.decks.setdefault(line, []).append(self._deck_name(tag))
+
+    def is_deck_tag(self, tag: str) -> bool:
+        """True for a flashcard tag (``flashcards``, ``flashcards/sub``)."""
+        return tag_under(tag, self.ctx.config.spaced_tags) is not None
+
+    # Reading
+
+    def read(self, chunk: list[Line]) -> None:
+        """Read the cards of one chunk."""
+        start = 0
+        separator: int | None = None
+        position = 0
+        while position < len(chunk):
+            line = chunk[position]
+            position += 1
+            if line.kind not in _TEXT_KINDS:
+                continue
+            if separator is None and line.text.strip() in _MULTILINE:
+                separator = position - 1 - start
+                continue
+            found = _separator(line.text)
+            if found is None:
+                continue
+            self._flush(chunk[start : position - 1], separator)
+            comment: Line | None = None
+            if position < len(chunk) and _SR_LINE_RE.fullmatch(chunk[position].text):
+                comment = chunk[position]
+                position += 1
+            self._single_line(line, found, comment)
+            start, separator = position, None
+        self._flush(chunk[start:], separator)
+
+    def _single_line(self, line: Line, found: tuple[int, int], comment: Line | None) -> None:
+        offset, length = found
+        text = line.text
+        groups = _sr_groups(text) + (_sr_groups(comment.text) if comment else [])
+        question = self._strip_start(_strip_list_marker(text[:offset])).strip()
+        answer, block = _block_id(SR_COMMENT_RE.sub("", text[offset + length :]))
+        answer = answer.strip()
+        if not question or _template_only(question) or (answer and _template_only(answer)):
+            return  # a template's placeholder, or a line such as ":::" that is no card
+        if not answer:
+            separator = text[offset : offset + length]
+            self.ctx.warn(
+                line.index + 1,
+                f"card '{question}{separator}' has no answer; write it after the '{separator}'",
+            )
+            return
+        self._two_sided(line, question, answer, block, length == 3, groups)
+
+    def _flush(self, lines: list[Line], separator: int | None) -> None:
+        """Make the multi-line or cloze card of *lines*, if they hold one."""
+        if separator is not None:
+            self._multi_line(lines[:separator], lines[separator], lines[separator + 1 :])
+        elif lines and _question_callout(self.ctx.note, lines[0].container):
+            return  # a highlight in a question callout's answer is emphasis, not a cloze
+        elif any(self._deletions(line.text) for line in lines if line.kind in _TEXT_KINDS):
+            self._cloze(lines)
+
+    def _multi_line(self, above: list[Line], separator: Line, below: list[Line]) -> None:
+        groups = [group for line in (*above, *below) for group in _sr_groups(line.text)]
+        question = _card_lines(above)
+        answer = _card_lines(below, keep_headings=True)
+        marker = separator.text.strip()
+        if not question or not answer:
+            side = "question above" if not question else "answer below"
+            self.ctx.warn(
+                separator.index + 1,
+                f"multi-line card has no {side} its '{marker}' line;"
+                " write it with no blank line in between",
+            )
+            return
+        texts = _texts(question)
+        texts[0] = self._strip_start(texts[0])
+        back, block = _block_id("\n".join(_texts(answer)))
+        front = "\n".join(texts).strip()
+        self._two_sided(question[0], front, back.strip(), block, _MULTILINE[marker], groups)
+
+    def _two_sided(
+        self,
+        line: Line,
+        question: str,
+        answer: str,
+        block: str,
+        reversed_: bool,
+        groups: list[SRGroup],
+    ) -> None:
+        """A basic card, and with *reversed_* its reverse; one scheduling group each."""
+        key: tuple[str, ...] = ("block", block) if block else ("basic", question)
+        self._add("basic", question, answer, line, key, groups[:1])
+        if reversed_:
+            key = ("block", block, "reversed") if block else ("reversed", answer)
+            self._add("reversed", answer, question, line, key, groups[1:2])
+
+    def _cloze(self, lines: list[Line]) -> None:
+        groups = [group for line in lines for group in _sr_groups(line.text)]
+        kept = _card_lines(lines)
+        if not kept:
+            return
+        texts = _texts(kept)
+        texts[0] = self._strip_start(texts[0])
+        texts[-1], block = _block_id(texts[-1])
+        text = "\n".join(texts)
+        masked = "\n".join(
+            _mask(part, _NOT_CARD_TEXT) if line.kind in _TEXT_KINDS else "\0" * len(part)
+            for part, line in zip(texts, kept, strict=True)
+        )
+        deletions = self._deletions(text, masked)
+        for number, group in enumerate(cloze_groups(deletions)):
+            front, back = cloze_sides(text, deletions, group[0].group)
+            hidden = tuple(deletion.text for deletion in group)
+            key = ("block", block, *hidden) if block else ("cloze", *hidden)
+            self._add("cloze", front, back, kept[0], key, groups[number : number + 1])
+
+    def _deletions(self, text: str, masked: str | None = None) -> list[Deletion]:
+        """The cloze deletions in *text* that the vault's settings turn on, in order."""
+        config = self.ctx.config
+        if masked is None:
+            masked = _mask(text, _NOT_CARD_TEXT)
+        found: list[Deletion] = []
+        if config.curly_cloze:
+            found.extend(curly_deletions(text, masked))
+        if config.highlight_cloze:
+            found.extend(
+                Deletion(m.start(), m.end(), text[m.start(1) : m.end(1)], m[2] or "", "")
+                for m in _HIGHLIGHT_RE.finditer(masked)
+            )
+        if config.bold_cloze:
+            found.extend(
+                Deletion(m.start(), m.end(), text[m.start(1) : m.end(1)], "", "")
+                for m in _BOLD_RE.finditer(masked)
+            )
+        kept: list[Deletion] = []
+        for deletion in sorted(found, key=lambda d: d.start):
+            if kept and deletion.start < kept[-1].end:
+                continue  # inside another deletion
+            group = deletion.group or f"#{len(kept)}"
+            kept.append(dataclasses.replace(deletion, group=group))
+        return kept
+
+    def _add(
+        self,
+        kind: str,
+        front: str,
+        back: str,
+        line: Line,
+        key: tuple[str, ...],
+        groups: Sequence[SRGroup],
+    ) -> None:
+        card = self.ctx.card(
+            kind,
+            front,
+            back,
+            line=line.index + 1,
+            context=self.ctx.note.context_at(line.token),
+            key=key,
+            extra=sr_extra(groups),
+        )
+        deck = self._deck_at(line)
+        self.cards.append(card if deck is None else dataclasses.replace(card, deck=deck))
+
+    def _strip_start(self, text: str) -> str:
+        """A card's first line without its heading marker and its leading flashcard tags."""
+        text = _strip_heading(text)
+        while (found := _LEADING_TAG_RE.match(text)) and self.is_deck_tag(found[1]):
+            text = text[found.end() :]
+        return text
+
+    # Decks
+
+    def _deck_name(self, tag: str) -> str | None:
+        """``flashcards/Sub/Deck`` → ``<root>::Sub::Deck``; a bare flashcard tag → None."""
+        sub = tag_under(tag, self.ctx.config.spaced_tags)
+        if not sub:
+            return None
+        root = self.ctx.config.deck_root or self.ctx.vault.name
+        return "::".join((root, *(part for part in sub.split("/") if part)))
+
+    def _deck_at(self, line: Line) -> str | None:
+        """The deck of the card whose first line is *line*; None for the note's deck."""
+        if self._own_deck_tag(line):
+            return self.decks[line.index][0]
+        deck = self._frontmatter_deck()
+        for index in sorted(self.decks):
+            if index >= line.index:
+                break
+            if not self._own_deck_tag(self.lines[index]):
+                deck = self.decks[index][0]
+        return deck
+
+    def _own_deck_tag(self, line: Line) -> bool:
+        """True when *line* starts with a flashcard tag that is followed by card text."""
+        if line.index not in self.decks:
+            return False
+        text = _strip_heading(_strip_list_marker(line.text))
+        found = _LEADING_TAG_RE.match(text)
+        return bool(found and self.is_deck_tag(found[1]) and not _TAGS_ONLY_RE.fullmatch(text))
+
+    def _frontmatter_deck(self) -> str | None:
+        for tag in _frontmatter_tags(self.ctx.note.frontmatter):
+            if self.is_deck_tag(tag):
+                return self._deck_name(tag)
+        return None
+
+
+# --- helpers on lines and text ---------------------------------------------------------
+
+
+def _separator(text: str) -> tuple[int, int] | None:
+    """Offset and length of the line's ``::`` (2) or ``:::`` (3) separator, if any."""
+    found = _SEPARATOR_RE.search(_mask(text, _NOT_SEPARATOR))
+    if found is None:
+        return None
+    return found.start(), min(len(found[0]), 3)
+
+
+def _mask(text: str, patterns: Sequence[re.Pattern[str]]) -> str:
+    """*text* with every match of *patterns* blanked out by NULs, offset for offset."""
+    for pattern in patterns:
+        text = pattern.sub(lambda m: "\0" * len(m[0]), text)
+    return text
+
+
+def _sr_groups(text: str) -> list[SRGroup]:
+    """The ``(due, interval, ease)`` groups of the scheduling comments in *text*."""
+    return [
+        (due, interval, ease)
+        for comment in SR_COMMENT_RE.finditer(text)
+        for due, interval, ease in _SR_GROUP_RE.findall(comment[1])
+    ]
+
+
+def _template_only(text: str) -> bool:
+    """True for text made of template placeholders (``<% … %>``, ``{{title}}``) alone."""
+    return bool(_TEMPLATE_ONLY_RE.fullmatch(text))
+
+
+def _block_id(text: str) -> tuple[str, str]:
+    """*text* without a trailing ``^block-id``, and the id (or ``""``)."""
+    text = text.rstrip()
+    found = _BLOCK_ID_RE.search(text)
+    if found is None:
+        return text, ""
+    return text[: found.start()], found[1]
+
+
+def _strip_list_marker(text: str) -> str:
+    return _LIST_MARKER_RE.sub("", text, count=1)
+
+
+def _strip_heading(text: str) -> str:
+    if _HEADING_RE.match(text) is None:
+        return text
+    return _CLOSING_HASHES_RE.sub("", _HEADING_RE.sub("", text, count=1))
+
+
+def _card_lines(lines: list[Line], *, keep_headings: bool = False) -> list[Line]:
+    """The lines of a card side: without comment-only lines, tag-only lines and setext
+    underlines, and (unless *keep_headings*) without the headings above the text, unless
+    they are all there is."""
+    kept = [
+        line
+        for line in lines
+        if not _SR_LINE_RE.fullmatch(line.text)
+        and not (line.kind in _TEXT_KINDS and _TAGS_ONLY_RE.fullmatch(line.text))
+        and not (line.kind == "heading" and _SETEXT_RE.fullmatch(line.text))
+    ]
+    if keep_headings:
+        return kept
+    body = 0
+    while body < len(kept) and kept[body].kind == "heading":
+        body += 1
+    return kept[body:] if body < len(kept) else kept
+
+
+def _texts(lines: list[Line]) -> list[str]:
+    """The Markdown of card lines: headings as plain lines, scheduling comments removed."""
+    return [
+        SR_COMMENT_RE.sub("", _strip_heading(line.text) if line.kind == "heading" else line.text)
+        for line in lines
+    ]
+
+
+def _page_fields(lines: list[Line]) -> set[int]:
+    """Dataview page fields: the ``key:: value`` lines that open a note's body.
+
+    Only the lines before any other text count, and only with a one-word key followed by
+    ``::`` and a space; a card such as ``Kenya::Nairobi`` there stays a card.
+    """
+    fields: set[int] = set()
+    for line in lines:
+        if line.kind == "frontmatter" or (not fields and not line.text.strip()):
+            continue
+        if line.kind != "prose" or line.container >= 0 or not _PAGE_FIELD_RE.match(line.text):
+            break
+        fields.add(line.index)
+    return fields
+
+
+def _template_lines(note: ParsedNote) -> set[int]:
+    """Lines of Templater code that spans several lines (``<%* … %>``)."""
+    text = "\n".join(note.lines)
+    lines: set[int] = set()
+    for found in re.finditer(r"<%.*?%>", text, re.DOTALL):
+        first = text.count("\n", 0, found.start())
+        last = first + found[0].count("\n")
+        if last > first:
+            lines.update(range(first, last + 1))
+    return lines
+
+
+def _inline_tags(note: ParsedNote) -> Iterator[tuple[int, str]]:
+    """``(0-based line, tag)`` for each tag written in the note's text."""
+    for token in note.tokens:
+        if token.type != "inline" or not token.map or not token.children:
+            continue
+        line = token.map[0]
+        for child in token.children:
+            if child.type in ("softbreak", "hardbreak"):
+                line += 1
+            elif child.type == "tag":
+                yield line, str(child.meta["name"])
+
+
+def _frontmatter_tags(frontmatter: dict[str, Any]) -> list[str]:
+    value = frontmatter.get("tags", frontmatter.get("tag"))
+    if isinstance(value, str):
+        items: list[Any] = value.replace(",", " ").split()
+    elif isinstance(value, list):
+        items = value
+    else:
+        return []
+    return [str(item).strip().lstrip("#") for item in items if item is not None]
