@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
+from types import FrameType
 from typing import TypeVar
 
 import click
@@ -16,8 +18,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from flashgen import __version__
+from flashgen.build import Export, VaultCards, collect, iter_changes, update_outputs
 from flashgen.build import Progress as ProgressFn
-from flashgen.build import VaultCards, collect, deck_path, write_outputs
 from flashgen.errors import FlashgenError
 from flashgen.history import seed_review_store
 from flashgen.quiz import DEFAULT_NEW_LIMIT, CardFilter, QuizSession
@@ -32,6 +34,7 @@ from flashgen.terminal import (
     render_stats,
     run_quiz,
 )
+from flashgen.watch import Rebuild, watch_vault
 
 DEFAULT_VAULT = "notes"
 DEFAULT_OUTPUT = "cards"
@@ -88,7 +91,7 @@ def _report(built: VaultCards, vault: Path, strict: bool) -> int:
     kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(built.kinds().items()))
     warnings, errors = built.count("warning"), built.count("error")
     click.echo(
-        f"{built.notes_read} notes read, {len(built.cards)} cards"
+        f"{built.notes_read} notes read, {built.card_count()} cards"
         + (f" ({kinds})" if kinds else "")
         + f", {warnings} warning{'s' * (warnings != 1)}, {errors} error{'s' * (errors != 1)}",
         err=True,
@@ -119,25 +122,107 @@ def cli() -> None:
     help="Folder for the deck and listing.",
 )
 @click.option("--strict", is_flag=True, help="Treat warnings as errors (exit status 1).")
-def build(vault: Path, output: Path, strict: bool) -> None:
+@click.option("--diff", is_flag=True, help="List each new (+), changed (~) and removed (-) card.")
+def build(vault: Path, output: Path, strict: bool, diff: bool) -> None:
     """Build VAULT (default: notes) into an Anki deck, OUTPUT/<vault>.apkg.
 
-    Re-importing the deck in Anki updates edited cards in place and keeps their
-    review history.
+    Only notes changed since the last build are read again, and the deck is rewritten
+    only when its cards changed. Re-importing the deck in Anki updates edited cards in
+    place and keeps their review history; cards deleted from the notes stay in the deck
+    for 90 days tagged flashgen::removed (search tag:flashgen::removed in Anki).
 
     \b
     Example:
-      flashgen build ~/MyVault -o ~/decks/
+      flashgen build ~/MyVault -o ~/decks/ --diff
     """
     built = _collect(vault)
     status = _report(built, vault, strict)
-    summary = _run(lambda: write_outputs(built, output, now=time.time()))
-    click.echo(
-        f"wrote {deck_path(output, built)}: {summary.notes} notes in {summary.decks}"
-        f" deck{'s' * (summary.decks != 1)}, {summary.media} media files",
-        err=True,
-    )
+    export = _run(lambda: update_outputs(built, output, now=time.time()))
+    if diff:
+        for line in iter_changes(export):
+            click.echo(line)
+    click.echo(export.summary_line(), err=True)
+    click.echo(_describe_deck(export), err=True)
     sys.exit(status)
+
+
+def _describe_deck(export: Export) -> str:
+    summary = export.summary
+    holds = (
+        f"{summary.notes} notes in {summary.decks} deck{'s' * (summary.decks != 1)},"
+        f" {summary.media} media files"
+        + (f", {export.removed_kept} tagged flashgen::removed" if export.removed_kept else "")
+    )
+    return (
+        f"wrote {export.deck}: {holds}" if export.written else f"unchanged {export.deck}: {holds}"
+    )
+
+
+@cli.command()
+@vault_argument
+@click.option(
+    "-o",
+    "--output",
+    default=DEFAULT_OUTPUT,
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the deck and listing.",
+)
+def watch(vault: Path, output: Path) -> None:
+    """Rebuild VAULT's deck whenever a note or an image changes, until Ctrl-C (or SIGTERM).
+
+    Each rebuild lists the cards added (+), changed (~) and removed (-) and the
+    problems that appeared; a broken edit is reported and watching goes on.
+
+    \b
+    Example:
+      flashgen watch ~/MyVault -o ~/decks/
+    """
+    printer = _WatchPrinter(vault)
+    # A service manager's stop (SIGTERM) ends the watch as Ctrl-C does.
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        with suppress(KeyboardInterrupt):  # Ctrl-C during a build: its writes are atomic
+            _run(lambda: watch_vault(vault, output, on_build=printer))
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    click.echo("stopped watching", err=True)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+class _WatchPrinter:
+    """Prints each rebuild of ``flashgen watch``: new problems, card changes, summary."""
+
+    def __init__(self, vault: Path) -> None:
+        self.prefix = f"{vault.as_posix().rstrip('/')}/"
+        self.vault = vault
+        self.seen: set[str] = set()
+        self.started = False
+
+    def __call__(self, rebuild: Rebuild) -> None:
+        if rebuild.changed:
+            names = ", ".join(rebuild.changed[:3])
+            more = len(rebuild.changed) - 3
+            click.echo(f"changed: {names}" + (f" and {more} more" if more > 0 else ""), err=True)
+        if rebuild.built is not None:
+            lines = [d.format(self.prefix) for d in rebuild.built.diagnostics]
+            for line in lines:
+                if line not in self.seen:
+                    click.echo(line, err=True)
+            self.seen = set(lines)
+        if rebuild.error is not None:
+            click.echo(f"Error: {rebuild.error}; still watching", err=True)
+        if rebuild.export is not None:
+            for line in iter_changes(rebuild.export):
+                click.echo(line)
+            click.echo(
+                f"{rebuild.export.summary_line()}; {_describe_deck(rebuild.export)}", err=True
+            )
+        if rebuild.changed == ():
+            click.echo(f"watching {self.vault} for changes (Ctrl-C to stop)", err=True)
 
 
 @cli.command()
@@ -182,6 +267,8 @@ def cards(vault: Path, as_json: bool) -> None:
         Console().print(table)
     sys.exit(_report(built, vault, strict=False))
 
+
+# Review commands: quiz, stats, orphans. The review state lives in VAULT/.flashgen/.
 
 state_option = click.option(
     "--state",

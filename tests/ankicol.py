@@ -10,7 +10,6 @@ import anki.collection  # noqa: F401  (before anki.cards, which alone is a circu
 from anki.cards import CardId
 from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
 from anki.dbproxy import DBProxy
-from anki.decks import DeckId
 from anki.scheduler.v3 import CardAnswer, Scheduler
 
 
@@ -78,24 +77,15 @@ def notes_by_guid(col: Collection) -> dict[str, AnkiNote]:
 def review(col: Collection, card_id: int, rating: Any = CardAnswer.GOOD) -> None:
     """Answer the card *card_id* through the v3 scheduler, as a study session would.
 
-    The card is pulled into a filtered deck of its own (as a user would with a custom
-    study session), so it is at the top of the queue whatever else is due.
+    The answer uses the scheduling states Anki computes for that card now, so any card
+    can be answered, not only the one at the head of the study queue.
     """
     sched = col.sched
     assert isinstance(sched, Scheduler)
-    filtered = sched.get_or_create_filtered_deck(deck_id=DeckId(0))
-    filtered.name = f"review {card_id}"
-    filtered.config.search_terms[0].search = f"cid:{card_id}"
-    filtered.config.reschedule = True
-    deck_id = DeckId(sched.add_or_update_filtered_deck(filtered).id)
-    col.decks.select(deck_id)
     card = col.get_card(CardId(card_id))
-    queued = sched.get_queued_cards(fetch_limit=1)
-    states = next(q.states for q in queued.cards if q.card.id == card_id)
+    states = col._backend.get_scheduling_states(card.id)
     card.start_timer()
     sched.answer_card(sched.build_answer(card=card, states=states, rating=rating))
-    sched.empty_filtered_deck(deck_id)
-    col.decks.remove([deck_id])
 
 
 def revlog(col: Collection, card_id: int) -> list[tuple[int, int]]:

@@ -33,11 +33,62 @@ def test_build_writes_deck_and_listing(make_vault: MakeVault, tmp_path: Path) ->
     assert [(c["front"], c["back"], c["deck"]) for c in listing] == [
         ("What is 2+2?", "4", "vault::Topic")
     ]
-    assert err.splitlines()[-2:] == [
+    assert err.splitlines()[-3:] == [
         "1 notes read, 1 cards (qa 1), 0 warnings, 0 errors",
+        "+1 new ~0 changed -0 removed =0 unchanged",
         f"wrote {out / 'vault.apkg'}: 1 notes in 1 deck, 0 media files",
     ]
-    assert sorted(p.name for p in out.iterdir()) == ["vault.apkg", "vault.json"]  # no temp files
+    # the deck, the listing and what the deck holds (for the next build); no temp files
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".vault.apkg.state",
+        "vault.apkg",
+        "vault.json",
+    ]
+    assert sorted(p.name for p in (vault / ".flashgen").iterdir()) == [
+        "cache.pickle",
+        "ledger.pickle",
+    ]
+
+
+def test_rebuild_reports_changes_and_leaves_an_unchanged_deck_alone(
+    make_vault: MakeVault, tmp_path: Path
+) -> None:
+    vault = make_vault(
+        {
+            "a.md": "# A\n\n"
+            + QA.format(q="What is 2+2?", a="4")
+            + "\n"
+            + QA.format(q="Gone?", a="Yes"),
+            "b.md": QA.format(q="What is 3+3?", a="6"),
+        }
+    )
+    out = tmp_path / "out"
+    assert run("build", str(vault), "-o", str(out))[0] == 0
+    deck = out / "vault.apkg"
+    before = deck.stat().st_mtime_ns
+
+    code, stdout, err = run("build", str(vault), "-o", str(out), "--diff")
+    assert code == 0 and stdout == ""
+    assert err.splitlines()[-2:] == [
+        "+0 new ~0 changed -0 removed =3 unchanged",
+        f"unchanged {deck}: 3 notes in 1 deck, 0 media files",
+    ]
+    assert deck.stat().st_mtime_ns == before
+
+    (vault / "a.md").write_text(
+        "# A\n\n" + QA.format(q="What is 2+2?", a="four") + "\n" + QA.format(q="New?", a="Yes!")
+    )
+    code, stdout, err = run("build", str(vault), "-o", str(out), "--diff")
+    assert code == 0
+    assert stdout.splitlines() == [
+        "~ a.md:3 qa What is 2+2?",
+        "+ a.md:6 qa New?",
+        "- a.md:6 qa Gone?",
+    ]
+    assert err.splitlines()[-2:] == [
+        "+1 new ~1 changed -1 removed =1 unchanged",
+        f"wrote {deck}: 4 notes in 1 deck, 0 media files, 1 tagged flashgen::removed",
+    ]
 
 
 def test_bad_notes_become_diagnostics_and_the_rest_still_builds(
@@ -59,7 +110,7 @@ def test_bad_notes_become_diagnostics_and_the_rest_still_builds(
     out = tmp_path / "out"
     code, _, err = run("build", str(vault), "-o", str(out))
     p = f"{vault.as_posix()}/"
-    assert err.splitlines()[:-2] == [
+    assert err.splitlines()[:-3] == [
         f"{p}binary.md: warning: binary file with a .md name; skipped",
         f"{p}broken-yaml.md:3: warning: frontmatter is not valid YAML (expected ',' or ']',"
         " but got ':'); it is ignored, the note is still read: fix the YAML between the --- lines",
@@ -72,6 +123,8 @@ def test_bad_notes_become_diagnostics_and_the_rest_still_builds(
         f"{p}outside.md:2: warning: embed '../secret.png' points outside the vault; not read",
     ]
     assert code == 0
+    again = run("build", str(vault), "-o", str(out))  # from the cache: the same problems
+    assert again[0] == 0 and again[2].splitlines()[:-2] == err.splitlines()[:-2]
     fronts = sorted(c["front"] for c in json.loads((out / "vault.json").read_text()))
     assert fronts == ["Caf\ufffd?", "Good?", "Out?", "Pic?", "Y?"]
     with open(out / "vault.apkg", "rb") as deck:
@@ -142,7 +195,7 @@ def test_cards_json_lists_every_key(make_vault: MakeVault) -> None:
 
 
 def test_every_command_has_help_with_an_example() -> None:
-    for command in ("build", "check", "cards"):
+    for command in ("build", "check", "cards", "watch"):
         code, out, _ = run(command, "--help")
         assert code == 0
         assert "Example:" in out
