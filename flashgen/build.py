@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -152,16 +151,29 @@ def collect(
     With *cache*, notes unchanged since the last build are taken from
     ``<vault>/.flashgen/cache.pickle`` instead of being parsed. With *ledger*, card ids
     come from ``<vault>/.flashgen/ledger.pickle``, so that edited cards keep theirs, and
-    the ledger is updated. *now* (seconds since the epoch; default: the clock) dates the
-    cards removed since the last build. Problems with either file are warnings.
+    the ledger is updated. *now* (seconds since the epoch) dates the cards removed since
+    the last build; the CLI passes the clock, and without it the vault's latest change
+    stands in (the library never reads the clock). Problems with either file are warnings.
     """
-    now = time.time() if now is None else now
+    if now is None:
+        now = _latest_change(root)
     try:
         return _collect(root, progress, cache, cache, ledger, now)
     except StateError as err:  # a cached note whose cards cannot be decoded
         result = _collect(root, progress, False, cache, ledger, now)
         result.diagnostics.insert(0, cache_unreadable(str(err)))
         return result
+
+
+def _latest_change(root: Path) -> float:
+    """The newest modification time under *root* (its own when empty or unreadable)."""
+    try:
+        return max(
+            (path.stat().st_mtime for path in root.rglob("*") if path.is_file()),
+            default=root.stat().st_mtime,
+        )
+    except OSError:
+        return 0.0
 
 
 def _collect(
@@ -172,7 +184,7 @@ def _collect(
     use_ledger: bool,
     now: float,
 ) -> VaultCards:
-    scanned_ns = time.time_ns()
+    scanned_ns = int(now * 1_000_000_000)  # racy-file check: files this recent get hashed
     vault = scan_vault(root)
     result = VaultCards(vault, load_config(vault.root))
     result.diagnostics.extend(vault.diagnostics)

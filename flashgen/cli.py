@@ -80,7 +80,7 @@ def _progress_bar() -> Iterator[ProgressFn | None]:
 
 def _collect(vault: Path) -> VaultCards:
     with _progress_bar() as progress:
-        return _run(lambda: collect(vault, progress=progress))
+        return _run(lambda: collect(vault, progress=progress, now=time.time()))
 
 
 def _report(built: VaultCards, vault: Path, strict: bool) -> int:
@@ -183,7 +183,7 @@ def watch(vault: Path, output: Path) -> None:
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         with suppress(KeyboardInterrupt):  # Ctrl-C during a build: its writes are atomic
-            _run(lambda: watch_vault(vault, output, on_build=printer))
+            _run(lambda: watch_vault(vault, output, on_build=printer, clock=time.time))
     finally:
         signal.signal(signal.SIGTERM, previous)
     click.echo("stopped watching", err=True)

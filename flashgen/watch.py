@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,8 +83,8 @@ def watch_vault(
     output: Path,
     *,
     on_build: Callable[[Rebuild], None],
+    clock: Callable[[], float],
     stop: threading.Event | None = None,
-    clock: Callable[[], float] = time.time,
     debounce_ms: int = DEBOUNCE_MS,
     step_ms: int = STEP_MS,
 ) -> None:

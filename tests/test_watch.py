@@ -142,7 +142,9 @@ def watching(vault: Path, out: Path, builds: list[Rebuild]) -> Iterator[None]:
     """Run ``watch_vault`` in a thread until the block ends."""
     stop = threading.Event()
     thread = threading.Thread(
-        target=watch_vault, args=(vault, out), kwargs={"on_build": builds.append, "stop": stop}
+        target=watch_vault,
+        args=(vault, out),
+        kwargs={"on_build": builds.append, "stop": stop, "clock": time.time},
     )
     thread.start()
     try:
