@@ -9,6 +9,12 @@ Cards that bring review history from obsidian-spaced-repetition (``sr_due``,
 ``sr_interval``, ``sr_ease``) are written as review cards with that due day, interval
 and ease. Anki keeps this only for cards new to the collection, and only when the import
 is asked to ("Import any learning progress"); otherwise they arrive new.
+
+Rendering the cards' Markdown is most of a package's cost, so each card's rendered fields
+are kept in a render cache file (``write_apkg``'s *render_cache*) by a digest of what they
+are made from; the next package renders only the cards that changed. The file is a state
+file (``cache.save_state``) keyed by flashgen's version and code and the Markdown parser's
+versions; when it is missing, damaged or from another flashgen, every card is rendered.
 """
 
 from __future__ import annotations
@@ -18,7 +24,6 @@ import itertools
 import json
 import os
 import re
-import shutil
 import sqlite3
 import tempfile
 import time
@@ -27,19 +32,24 @@ import warnings
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import closing, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from html import escape
 from pathlib import Path, PurePosixPath
-from typing import IO, Any
+from typing import IO
 from urllib.parse import quote
 
 import genanki
+import markdown_it
+import mdit_py_plugins
 
+import flashgen
+from flashgen.cache import StateError, bulk, code_stamp, load_state, save_state
 from flashgen.errors import OutputError
 from flashgen.files import write_atomic
-from flashgen.model import Card
+from flashgen.model import Card, Diagnostic
 from flashgen.render import to_html, to_inline_html
+from flashgen.sanitize import sanitize_html
 
 QA_MODEL_ID = 1159097102
 """Anki id of the ``flashgen Q/A`` note type; never change it, Anki matches note types by id."""
@@ -54,12 +64,20 @@ _DECK_IDS = range(1 << 30, 1 << 31)
 """The ids genanki recommends for decks (and models)."""
 _ZIP_EPOCH = 315_532_800
 """1980-01-01: zip entries cannot be dated earlier."""
+_ZIP_LEVEL = 1
+"""Deflate level: 3x as fast as the default 6 on a collection, for a package 12 % larger."""
 _UNSAFE_IN_MEDIA_NAME = re.compile(r"[^\w.-]+")
 """Anki rewrites or rejects some characters in media names; keep only the plainest ones."""
 _MIN_SR_EASE = 130
 """SM-2's lowest ease, in percent; obsidian-spaced-repetition never goes below it."""
 _REVIEW = 2
 """Anki's card type and queue for a card in review (``CARD_TYPE_REV``, ``QUEUE_TYPE_REV``)."""
+_RENDER_CACHE_FORMAT = "flashgen-render-cache"
+"""The ``format`` in a render cache's header."""
+_RENDER_CACHE_VERSION = 1
+"""The layout of a render cache: body ``{digest of a card's Markdown: its fields' HTML}``."""
+_VANISHED = (FileNotFoundError, NotADirectoryError, IsADirectoryError)
+"""What reading an image deleted or replaced since the vault was scanned raises."""
 _DAY_COUNTING = {"schedVer": 2, "rollover": 4, "creationOffset": 0}
 """Package settings that fix which day the package's day numbers count from.
 
@@ -95,6 +113,8 @@ class ApkgSummary:
     """Distinct decks."""
     media: int
     """Distinct media files packed."""
+    diagnostics: tuple[Diagnostic, ...] = ()
+    """Images that could not be read when packing, each shown as missing, by note."""
 
 
 def write_apkg(
@@ -104,21 +124,39 @@ def write_apkg(
     vault_root: Path,
     vault_name: str,
     timestamp: float,
+    render_cache: Path | None = None,
+    sanitize_html: bool = False,
 ) -> ApkgSummary:
     """Write *cards* to the Anki package *out*, replacing it atomically.
 
-    Media paths in the cards are read from *vault_root*; *vault_name* builds the
-    ``obsidian://`` links back to each card's note; *timestamp* (seconds since the epoch)
-    stamps the notes, and must grow between builds for Anki to update imported notes.
-    Raises ``OutputError`` when a file cannot be read or written; *out* is then unchanged.
+    Media paths in the cards are read from *vault_root*; an image that cannot be read
+    (deleted since the vault was scanned) is shown as missing, with a warning in the
+    summary's diagnostics. *vault_name* builds the ``obsidian://`` links back to each
+    card's note; *timestamp* (seconds since the epoch) stamps the notes, and must grow
+    between builds for Anki to update imported notes. With *render_cache*, cards whose
+    fields that file holds are not rendered again, and the file is updated. With
+    *sanitize_html*, scripts, event handlers and ``javascript:`` links are removed from
+    the fields (see :mod:`flashgen.sanitize`); by default the notes' HTML is kept.
+    Raises ``OutputError`` when the package cannot be written; *out* is then unchanged.
     """
     _check_unique_ids(cards)
-    media = _read_media(_distinct(path for card in cards for path in card.media), vault_root)
+    media, unread = _read_media(
+        _distinct(path for card in cards for path in card.media), vault_root
+    )
     names = {path: name for path, (name, _data) in media.items()}
-    decks = _build_decks(cards, names, vault_name)
     files = {name: data for name, data in media.values()}
-    _write_package(genanki.Package(decks), files, out, timestamp, _review_history(cards))
-    return ApkgSummary(notes=len(cards), decks=len(decks), media=len(files))
+    with bulk():  # a note, its fields and its tags for each card: none in a cycle
+        renderer = _Renderer(found=_load_renders(render_cache), sanitize=sanitize_html)
+        decks = _build_decks(cards, names, vault_name, renderer)
+        _write_package(genanki.Package(decks), files, out, timestamp, _review_history(cards))
+    if render_cache is not None:
+        _save_renders(render_cache, renderer)
+    return ApkgSummary(
+        notes=len(cards),
+        decks=len(decks),
+        media=len(files),
+        diagnostics=_unread_images(cards, unread),
+    )
 
 
 def media_name(path: str, data: bytes, *, digits: int = 10) -> str:
@@ -146,9 +184,15 @@ def deck_id(name: str) -> int:
 
 def obsidian_link(note: str, line: int, vault_name: str) -> str:
     """An HTML link that opens *note* in Obsidian, labelled ``note:line``."""
+    start, label = _link_parts(note, vault_name)
+    return f"{start}{label}:{line}</a>"
+
+
+def _link_parts(note: str, vault_name: str) -> tuple[str, str]:
+    """The opening ``<a href=…>`` of a link to *note*, and its label without the line."""
     file = note.removesuffix(".md")
     href = f"obsidian://open?vault={quote(vault_name, safe='')}&file={quote(file, safe='')}"
-    return f'<a href="{escape(href)}">{escape(note)}:{line}</a>'
+    return f'<a href="{escape(href)}">', escape(note)
 
 
 def review_state(card: Card) -> ReviewState | None:
@@ -157,11 +201,14 @@ def review_state(card: Card) -> ReviewState | None:
     A comment that is malformed, has an interval of 0 or an ease below 130 % is no
     history: the card was never answered, or the comment was edited by hand.
     """
+    extra = dict(card.extra)
+    if "sr_due" not in extra:
+        return None
     try:
         state = ReviewState(
-            date.fromisoformat(card.get("sr_due")),
-            int(card.get("sr_interval")),
-            int(card.get("sr_ease")),
+            date.fromisoformat(extra["sr_due"]),
+            int(extra.get("sr_interval", "")),
+            int(extra.get("sr_ease", "")),
         )
     except ValueError:
         return None
@@ -184,27 +231,48 @@ def _safe_name_part(text: str) -> str:
     return _UNSAFE_IN_MEDIA_NAME.sub("_", unicodedata.normalize("NFC", text)).strip("._")
 
 
-def _read_media(paths: Sequence[str], vault_root: Path) -> dict[str, tuple[str, bytes]]:
-    """Map each vault path to its media name and content."""
+def _read_media(
+    paths: Sequence[str], vault_root: Path
+) -> tuple[dict[str, tuple[str, bytes]], dict[str, str]]:
+    """Map each vault path to its media name and content, and each unreadable one to why."""
     media: dict[str, tuple[str, bytes]] = {}
+    unread: dict[str, str] = {}
     taken: dict[str, bytes] = {}
     for path in paths:
-        file = vault_root / path
         try:
-            data = file.read_bytes()
+            data = (vault_root / path).read_bytes()
+        except _VANISHED:
+            unread[path] = f"image {path} vanished during the build; rebuild to include it"
+            continue
         except OSError as err:
-            raise OutputError(f"cannot read image {file}: {err.strerror or err}") from err
+            unread[path] = (
+                f"cannot read image {path} ({err.strerror or err}); it is shown as missing:"
+                " make it readable and rebuild"
+            )
+            continue
         name = media_name(path, data)
         if taken.setdefault(name, data) != data:
             # Ten hex digits of SHA-1 collided: fall back to the whole digest.
             name = media_name(path, data, digits=40)
             taken[name] = data
         media[path] = (name, data)
-    return media
+    return media, unread
+
+
+def _unread_images(cards: Iterable[Card], unread: Mapping[str, str]) -> tuple[Diagnostic, ...]:
+    """A warning for each note whose cards embed an image that could not be read."""
+    if not unread:
+        return ()
+    found: dict[tuple[str, str], Diagnostic] = {}
+    for card in cards:
+        for path in card.media:
+            if path in unread and (card.note, path) not in found:
+                found[card.note, path] = Diagnostic(card.note, card.line, "warning", unread[path])
+    return tuple(sorted(found.values(), key=lambda d: (d.path, d.line, d.message)))
 
 
 def _build_decks(
-    cards: Sequence[Card], media_names: Mapping[str, str], vault_name: str
+    cards: Sequence[Card], media_names: Mapping[str, str], vault_name: str, renderer: _Renderer
 ) -> list[genanki.Deck]:
     models = {QA_MODEL_ID: _qa_model(), COMPARISON_MODEL_ID: _comparison_model()}
     names = sorted({card.deck or DEFAULT_DECK for card in cards})
@@ -216,29 +284,155 @@ def _build_decks(
             did = _DECK_IDS.start + (did + 1 - _DECK_IDS.start) % len(_DECK_IDS)
         used_ids.add(did)
         decks[name] = genanki.Deck(did, name)
+    links: dict[str, tuple[str, str]] = {}
+    tags: dict[tuple[str, ...], list[str]] = {}
     for card in cards:
-        decks[card.deck or DEFAULT_DECK].add_note(_note(card, models, media_names, vault_name))
+        own_media = {path: media_names[path] for path in card.media if path in media_names}
+        rendered = renderer.fields(card, own_media)
+        start, label = links.get(card.note) or links.setdefault(
+            card.note, _link_parts(card.note, vault_name)
+        )
+        source = f"{start}{label}:{card.line}</a>"
+        if card.kind.startswith("comparison"):
+            front, back, context, title, others = rendered
+            fields = [front, back, title, others, context, source, card.id]
+            model = models[COMPARISON_MODEL_ID]
+        else:
+            fields = [*rendered, source, card.id]
+            model = models[QA_MODEL_ID]
+        if card.tags not in tags:
+            tags[card.tags] = _distinct(tag for tag in map(anki_tag, card.tags) if tag)
+        note = _Note(model=model, fields=fields, tags=tags[card.tags], guid=card.id)
+        decks[card.deck or DEFAULT_DECK].add_note(note)
     return list(decks.values())
 
 
-def _note(
-    card: Card, models: Mapping[int, Any], media_names: Mapping[str, str], vault_name: str
-) -> genanki.Note:
-    own_media = {path: media_names[path] for path in card.media}
-    front = to_html(card.front, own_media)
-    back = to_html(card.back, own_media)
-    context = CONTEXT_SEPARATOR.join(to_inline_html(heading, own_media) for heading in card.context)
-    source = obsidian_link(card.note, card.line, vault_name)
-    if card.kind.startswith("comparison"):
-        title = to_inline_html(card.get("title"), own_media)
-        others = to_html(card.get("others"), own_media)
-        fields = [front, back, title, others, context, source, card.id]
-        model = models[COMPARISON_MODEL_ID]
-    else:
-        fields = [front, back, context, source, card.id]
-        model = models[QA_MODEL_ID]
-    tags = _distinct(tag for tag in map(anki_tag, card.tags) if tag)
-    return genanki.Note(model=model, fields=fields, tags=tags, guid=card.id)
+class _Note(genanki.Note):  # type: ignore[misc]  # genanki has no type hints
+    """A genanki note that skips genanki's check of its fields' HTML.
+
+    The check only warns, about HTML that notes may well hold (see ``_write_collection``),
+    and costs a regular expression over every field of every note of every package.
+    """
+
+    def _check_invalid_html_tags_in_fields(self) -> None:
+        pass
+
+
+def _field_html(
+    markdown: str, media: Mapping[str, str], *, inline: bool = False, sanitize: bool = False
+) -> str:
+    """The HTML of one field of an exported note (or one heading of its context).
+
+    Every field made from the notes' text is made here, and only here: the place for
+    whatever all exported HTML must go through. What it returns is kept in the render
+    cache, keyed by ``_render_stamp``: flashgen's own code is in it, but a library called
+    here must add its version there.
+    """
+    html = to_inline_html(markdown, media) if inline else to_html(markdown, media)
+    return sanitize_html(html) if sanitize else html
+
+
+_MediaItems = tuple[tuple[str, str], ...]
+"""A card's media names, as (vault path, media name) pairs."""
+
+
+@dataclass(slots=True)
+class _Renderer:
+    """Renders the fields of cards, reusing those the render cache holds."""
+
+    found: Mapping[bytes, object] = field(default_factory=dict)
+    """What the render cache held: render key → fields (checked when used)."""
+    kept: dict[bytes, tuple[str, ...]] = field(default_factory=dict)
+    """Render key → fields, for this package's cards: what the cache holds next."""
+    rendered: int = 0
+    """Cards rendered this time."""
+    headings: dict[tuple[str, _MediaItems], str] = field(default_factory=dict)
+    """Context headings rendered this time: the cards of a section share theirs."""
+    sanitize: bool = False
+    """Whether fields go through :func:`flashgen.sanitize.sanitize_html`."""
+
+    def fields(self, card: Card, media: Mapping[str, str]) -> tuple[str, ...]:
+        """Front, back and context, then for a comparison its title and others."""
+        items = tuple(media.items())
+        comparison = card.kind.startswith("comparison")
+        what = (self.sanitize, comparison, card.front, card.back, card.context, card.extra, items)
+        key = hashlib.blake2b(repr(what).encode(), digest_size=16).digest()
+        fields = self.kept.get(key)
+        if fields is not None:
+            return fields
+        found = self.found.get(key)
+        if (
+            isinstance(found, tuple)
+            and len(found) == (5 if comparison else 3)
+            and all(isinstance(text, str) for text in found)
+        ):
+            fields = found
+        else:
+            fields = self._render(card, media, items, comparison)
+            self.rendered += 1
+        self.kept[key] = fields
+        return fields
+
+    def _render(
+        self, card: Card, media: Mapping[str, str], items: _MediaItems, comparison: bool
+    ) -> tuple[str, ...]:
+        context = CONTEXT_SEPARATOR.join(self._heading(text, media, items) for text in card.context)
+        clean = self.sanitize
+        front = _field_html(card.front, media, sanitize=clean)
+        back = _field_html(card.back, media, sanitize=clean)
+        if not comparison:
+            return (front, back, context)
+        title = _field_html(card.get("title"), media, inline=True, sanitize=clean)
+        return (front, back, context, title, _field_html(card.get("others"), media, sanitize=clean))
+
+    def _heading(self, text: str, media: Mapping[str, str], items: _MediaItems) -> str:
+        html = self.headings.get((text, items))
+        if html is None:
+            html = self.headings[text, items] = _field_html(
+                text, media, inline=True, sanitize=self.sanitize
+            )
+        return html
+
+
+def _render_stamp() -> tuple[str, ...]:
+    """What rendered HTML depends on besides the Markdown: the code that renders it."""
+    return (
+        flashgen.__version__,
+        code_stamp(),
+        markdown_it.__version__,
+        mdit_py_plugins.__version__,
+    )
+
+
+def _load_renders(path: Path | None) -> Mapping[bytes, object]:
+    """The fields the render cache at *path* holds; none when it is missing or unusable."""
+    if path is None:
+        return {}
+    try:
+        header, body = load_state(path)
+    except StateError:
+        return {}  # the cache is only a shortcut: every card is rendered afresh
+    if (
+        header.get("format") != _RENDER_CACHE_FORMAT
+        or header.get("version") != _RENDER_CACHE_VERSION
+        or header.get("stamp") != _render_stamp()
+        or not isinstance(body, dict)
+    ):
+        return {}
+    return body
+
+
+def _save_renders(path: Path, renderer: _Renderer) -> None:
+    """Keep the fields of this package's cards at *path*, if they differ from what it held."""
+    if renderer.rendered == 0 and len(renderer.kept) == len(renderer.found):
+        return
+    header = {
+        "format": _RENDER_CACHE_FORMAT,
+        "version": _RENDER_CACHE_VERSION,
+        "stamp": _render_stamp(),
+    }
+    with suppress(OutputError):  # the package is written; the next one renders more, that's all
+        save_state(path, header, renderer.kept)
 
 
 def _write_package(
@@ -311,17 +505,13 @@ def _schedule_reviews(conn: sqlite3.Connection, history: Mapping[str, ReviewStat
 
 
 def _write_zip(file: IO[bytes], db_name: str, media: Mapping[str, bytes], timestamp: float) -> None:
+    # The package lists media as {"0": name, ...} and stores each file as its number.
+    names = json.dumps({str(i): name for i, name in enumerate(media)}).encode()
+    entries = [("collection.anki2", Path(db_name).read_bytes()), ("media", names)]
+    entries += [(str(i), data) for i, data in enumerate(media.values())]
     with zipfile.ZipFile(file, "w") as archive:
-        with (
-            open(db_name, "rb") as db,
-            archive.open(_entry("collection.anki2", timestamp), "w") as dst,
-        ):
-            shutil.copyfileobj(db, dst)
-        # The package lists media as {"0": name, ...} and stores each file as its number.
-        names = json.dumps({str(i): name for i, name in enumerate(media)})
-        archive.writestr(_entry("media", timestamp), names)
-        for i, data in enumerate(media.values()):
-            archive.writestr(_entry(str(i), timestamp), data)
+        for name, data in entries:
+            archive.writestr(_entry(name, timestamp), data, compresslevel=_ZIP_LEVEL)
 
 
 def _entry(name: str, timestamp: float) -> zipfile.ZipInfo:

@@ -42,6 +42,7 @@ from flashgen.cache import (
     save_cache,
     save_state,
     split_ids,
+    state_outside,
 )
 from flashgen.config import Config, load_config
 from flashgen.errors import OutputError
@@ -188,6 +189,17 @@ def _collect(
     vault = scan_vault(root)
     result = VaultCards(vault, load_config(vault.root))
     result.diagnostics.extend(vault.diagnostics)
+    if state_outside(vault.root):
+        read_cache = write_cache = use_ledger = False
+        result.diagnostics.append(
+            Diagnostic(
+                STATE_FOLDER,
+                0,
+                "warning",
+                "is a symlink leading outside the vault, and flashgen reads and writes nothing"
+                " there; no build cache, and edited cards get new ids: make it a folder",
+            )
+        )
     key = cache_key(result.config.stamp(), vault.name)
     old, problems = load_cache(vault.root, key) if read_cache else (NoteCache(), [])
     result.diagnostics.extend(problems)
@@ -260,7 +272,7 @@ def _read_note(
     config: Config,
     notes: _Notes,
 ) -> NoteEntry | None:
-    source, problems = read_note(vault.root, path)
+    source, problems = read_note(vault.root, path, stamp.size)
     if source is None:
         notes.problems.extend(problems)
         return None
@@ -436,7 +448,9 @@ def update_outputs(built: VaultCards, out_dir: Path, *, now: float, force: bool 
     The deck also carries the removed cards it held before (see ``VaultCards.removed``),
     tagged ``flashgen::removed``: an Anki import cannot delete notes, so this is how the
     user learns which to delete. Beside the deck, a hidden ``.<vault>.apkg.state`` file
-    records what it holds, to report changes and to skip writing an unchanged deck.
+    records what it holds, to report changes and to skip writing an unchanged deck, and
+    ``.<vault>.apkg.render`` keeps the cards' rendered HTML, so that only changed cards
+    are rendered again (see :mod:`flashgen.apkg`).
     """
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -454,15 +468,21 @@ def update_outputs(built: VaultCards, out_dir: Path, *, now: float, force: bool 
         and listing.exists()
     ):
         return Export(deck, False, previous.summary, (), built.card_count(), len(kept))
-    changes, unchanged, held = _changes(built, previous, kept)
+    with bulk():  # a tuple or a dict for each card, none in a cycle (see cache.bulk)
+        changes, unchanged, held = _changes(built, previous, kept)
     summary = write_apkg(
         [*built.cards, *(_tagged_removed(card, built.vault) for card in kept)],
         deck,
         vault_root=built.vault.root,
         vault_name=built.vault.name,
         timestamp=package_timestamp(now, deck),
+        render_cache=out_dir / f".{built.vault.name}.apkg.render",
+        sanitize_html=built.config.sanitize_html,
     )
-    text = json.dumps([card.to_dict() for card in built.cards], indent=1, ensure_ascii=False)
+    if summary.diagnostics:  # an image could not be read: the next build writes the deck again
+        digest = b""
+    with bulk():
+        text = json.dumps([card.to_dict() for card in built.cards], indent=1, ensure_ascii=False)
     write_atomic(listing, lambda handle: _write_text(handle, text))
     state = _DeckState(digest, _stamp(deck), summary, tuple(card.id for card in kept), held)
     state.write(deck_state_path(out_dir, built))
@@ -481,7 +501,8 @@ def _deck_digest(built: VaultCards, kept: Sequence[Card]) -> bytes:
     """What the deck's bytes depend on, apart from its timestamp."""
     ids, prints, media = built.content()
     digest = hashlib.blake2b(digest_size=20)
-    digest.update(f"{__version__}\0{code_stamp()}\0{built.vault.name}\0".encode())
+    sanitized = built.config.sanitize_html  # the same cards, other HTML
+    digest.update(f"{__version__}\0{code_stamp()}\0{built.vault.name}\0{sanitized}\0".encode())
     digest.update(ids.encode())
     digest.update(prints)
     for card in kept:

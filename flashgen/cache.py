@@ -48,7 +48,7 @@ from typing import Any, BinaryIO
 import flashgen
 from flashgen.files import write_atomic
 from flashgen.model import Card, Diagnostic
-from flashgen.vault import FileStamp, VaultIndex
+from flashgen.vault import FileStamp, VaultIndex, inside_vault
 
 CACHE_NAME = "cache.pickle"
 STATE_FOLDER = ".flashgen"
@@ -112,6 +112,7 @@ def plain_loads(data: bytes) -> Any:
 
 def load_state(path: Path) -> tuple[dict[str, Any], Any]:
     """A state file's header and body (see :func:`save_state`); ``StateError`` if unreadable."""
+    _refuse_symlink(path)
     try:
         data = path.read_bytes()
     except OSError as err:
@@ -135,6 +136,7 @@ def load_state(path: Path) -> tuple[dict[str, Any], Any]:
 
 def read_header(path: Path) -> dict[str, Any]:
     """The header of a state file; the body is neither read nor checked."""
+    _refuse_symlink(path)
     try:
         with path.open("rb") as handle:
             header = _PlainUnpickler(handle).load()
@@ -145,6 +147,19 @@ def read_header(path: Path) -> dict[str, Any]:
     if not isinstance(header, dict):
         raise StateError("not a flashgen state file")
     return header
+
+
+def _refuse_symlink(path: Path) -> None:
+    # State files are only ever written in place (atomically), never as links: a link is
+    # someone's attempt to make flashgen read a file elsewhere.
+    if path.is_symlink():
+        raise StateError("it is a symlink, not read")
+
+
+def state_outside(vault_root: Path) -> bool:
+    """True when the vault's state folder ``.flashgen`` is a symlink leading out of it."""
+    folder = vault_root / STATE_FOLDER
+    return folder.is_symlink() and not inside_vault(vault_root.resolve(), folder)
 
 
 def save_state(path: Path, header: dict[str, Any], body: Any) -> None:

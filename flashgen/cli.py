@@ -10,12 +10,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import FrameType
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
+from rich.text import Text
 
 from flashgen import __version__
 from flashgen.build import Export, VaultCards, collect, iter_changes, update_outputs
@@ -31,6 +32,7 @@ from flashgen.terminal import (
     local_zone,
     make_console,
     now,
+    printable,
     render_stats,
     run_quiz,
 )
@@ -83,11 +85,16 @@ def _collect(vault: Path) -> VaultCards:
         return _run(lambda: collect(vault, progress=progress, now=time.time()))
 
 
+def _prefix(vault: Path) -> str:
+    """What diagnostics' vault-relative paths are shown under: the vault as typed."""
+    return f"{vault.as_posix().rstrip('/')}/"
+
+
 def _report(built: VaultCards, vault: Path, strict: bool) -> int:
     """Print diagnostics and the summary on stderr; return the exit status."""
-    prefix = f"{vault.as_posix().rstrip('/')}/"
+    prefix = _prefix(vault)
     for diagnostic in built.diagnostics:
-        click.echo(diagnostic.format(prefix), err=True)
+        click.echo(printable(diagnostic.format(prefix)), err=True)
     kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(built.kinds().items()))
     warnings, errors = built.count("warning"), built.count("error")
     click.echo(
@@ -135,15 +142,36 @@ def build(vault: Path, output: Path, strict: bool, diff: bool) -> None:
     Example:
       flashgen build ~/MyVault -o ~/decks/ --diff
     """
-    built = _collect(vault)
-    status = _report(built, vault, strict)
-    export = _run(lambda: update_outputs(built, output, now=time.time()))
+    before = _deck_stamp(output, vault)
+    try:
+        built = _collect(vault)
+        status = _report(built, vault, strict)
+        export = _run(lambda: update_outputs(built, output, now=time.time()))
+    except KeyboardInterrupt:  # every write is atomic: the deck is the old one or the new one
+        if _deck_stamp(output, vault) == before:
+            click.echo("interrupted; the previous deck is unchanged", err=True)
+        else:
+            click.echo("interrupted after writing the deck; build again to finish", err=True)
+        sys.exit(130)
+    for diagnostic in export.summary.diagnostics:  # images that vanished mid-build
+        click.echo(diagnostic.format(_prefix(vault)), err=True)
+    if strict and export.summary.diagnostics:
+        status = 1
     if diff:
         for line in iter_changes(export):
-            click.echo(line)
+            click.echo(printable(line))
     click.echo(export.summary_line(), err=True)
     click.echo(_describe_deck(export), err=True)
     sys.exit(status)
+
+
+def _deck_stamp(output: Path, vault: Path) -> tuple[int, int] | None:
+    """Size and time of the deck a build of *vault* writes into *output*, if it exists."""
+    try:
+        info = (output / f"{vault.resolve().name}.apkg").stat()
+    except (OSError, RuntimeError):
+        return None
+    return (info.st_size, info.st_mtime_ns)
 
 
 def _describe_deck(export: Export) -> str:
@@ -197,7 +225,7 @@ class _WatchPrinter:
     """Prints each rebuild of ``flashgen watch``: new problems, card changes, summary."""
 
     def __init__(self, vault: Path) -> None:
-        self.prefix = f"{vault.as_posix().rstrip('/')}/"
+        self.prefix = _prefix(vault)
         self.vault = vault
         self.seen: set[str] = set()
         self.started = False
@@ -208,7 +236,7 @@ class _WatchPrinter:
             more = len(rebuild.changed) - 3
             click.echo(f"changed: {names}" + (f" and {more} more" if more > 0 else ""), err=True)
         if rebuild.built is not None:
-            lines = [d.format(self.prefix) for d in rebuild.built.diagnostics]
+            lines = [printable(d.format(self.prefix)) for d in rebuild.built.diagnostics]
             for line in lines:
                 if line not in self.seen:
                     click.echo(line, err=True)
@@ -216,8 +244,10 @@ class _WatchPrinter:
         if rebuild.error is not None:
             click.echo(f"Error: {rebuild.error}; still watching", err=True)
         if rebuild.export is not None:
+            for diagnostic in rebuild.export.summary.diagnostics:
+                click.echo(diagnostic.format(self.prefix), err=True)
             for line in iter_changes(rebuild.export):
-                click.echo(line)
+                click.echo(printable(line))
             click.echo(
                 f"{rebuild.export.summary_line()}; {_describe_deck(rebuild.export)}", err=True
             )
@@ -250,20 +280,20 @@ def cards(vault: Path, as_json: bool) -> None:
     """
     built = _collect(vault)
     if as_json:
-        click.echo(
-            json.dumps([card.to_dict() for card in built.cards], indent=1, ensure_ascii=False)
-        )
+        text = json.dumps([card.to_dict() for card in built.cards], indent=1, ensure_ascii=False)
+        click.echo(text.encode("utf-8", errors="replace").decode("utf-8"))
     else:
         table = Table("id", "kind", "front", "where", "deck", show_lines=False)
         for card in built.cards:
             front = " ".join(card.front.split())
-            table.add_row(
+            cells = (
                 card.id,
                 card.kind,
                 front[:70] + ("…" * (len(front) > 70)),
                 f"{card.note}:{card.line}",
                 card.deck,
             )
+            table.add_row(*(Text(printable(cell)) for cell in cells))  # no rich markup
         Console().print(table)
     sys.exit(_report(built, vault, strict=False))
 
@@ -278,7 +308,15 @@ state_option = click.option(
 
 
 def _store_path(built: VaultCards, state: Path | None) -> Path:
-    return state if state is not None else default_store_path(built.vault.root)
+    return state if state is not None else _run(lambda: default_store_path(built.vault.root))
+
+
+def _open_store(path: Path, **options: Any) -> ReviewStore:
+    """Open the review store, saying so when a damaged one had to be set aside."""
+    store = _run(lambda: ReviewStore.open(path, **options))
+    if store.notice is not None:
+        click.echo(f"warning: {printable(store.notice)}", err=True)
+    return store
 
 
 def _mention_problems(built: VaultCards, vault: Path) -> None:
@@ -354,7 +392,7 @@ def quiz(
         raise click.ClickException("no card matches --deck/--tag/--note; check the spelling")
     fuzz = _run(fixed_now) is None
     path = _store_path(built, state)
-    with _run(lambda: ReviewStore.open(path, retention=retention, fuzz=fuzz)) as store:
+    with _open_store(path, retention=retention, fuzz=fuzz) as store:
         moment = _run(now)
         _run(lambda: seed_review_store(store, cards, local_zone(), moment))
         session = _run(lambda: QuizSession(store, cards, moment, new_limit=new_limit))
@@ -364,7 +402,7 @@ def quiz(
                 plain=plain,
                 vault_root=built.vault.root,
                 vault_name=built.vault.name,
-                location_prefix=f"{vault.as_posix().rstrip('/')}/",
+                location_prefix=_prefix(vault),
             )
         )
 
@@ -381,7 +419,7 @@ def stats_command(vault: Path, state: Path | None) -> None:
     """
     built = _collect(vault)
     moment = _run(now)
-    with _run(lambda: ReviewStore.open(_store_path(built, state), create=False)) as store:
+    with _open_store(_store_path(built, state), create=False) as store:
         result = _run(lambda: collect_stats(built.cards, store, moment, local_zone()))
     make_console().print(render_stats(result))
 
@@ -406,14 +444,16 @@ def orphans(vault: Path, state: Path | None, delete: bool, yes: bool) -> None:
     if not path.exists():
         click.echo(f"no review store at {path}; nothing to list", err=True)
         return
-    with _run(lambda: ReviewStore.open(path, create=False)) as store:
+    with _open_store(path, create=False) as store:
         found = _run(lambda: store.orphans({card.id for card in built.cards}))
         for orphan in found:
             where = f"{orphan.note}:{orphan.line}" if orphan.note else "(seeded)"
             front = " ".join(orphan.front.split())
             click.echo(
-                f"{orphan.card_id}  {where}  {orphan.reviews} review{'s' * (orphan.reviews != 1)}"
-                f"  {front[:60] + '…' * (len(front) > 60)}".rstrip()
+                printable(
+                    f"{orphan.card_id}  {where}  {orphan.reviews}"
+                    f" review{'s' * (orphan.reviews != 1)}  {front[:60] + '…' * (len(front) > 60)}"
+                ).rstrip()
             )
         click.echo(f"{len(found)} orphaned card{'s' * (len(found) != 1)} in {path}", err=True)
         if not delete or not found:

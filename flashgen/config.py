@@ -13,6 +13,8 @@ from typing import Any
 import yaml
 
 from flashgen.errors import ConfigError
+from flashgen.parse import clean_text
+from flashgen.vault import inside_vault
 
 CONFIG_NAME = "flashgen.yaml"
 
@@ -45,6 +47,9 @@ class Config:
     """``spaced.bold_cloze``: ``**bold text**`` is a cloze deletion."""
     curly_cloze: bool = True
     """``spaced.curly_cloze``: ``{{c1::text}}`` and ``{{c1::text::hint}}`` are cloze deletions."""
+    sanitize_html: bool = False
+    """``anki.sanitize_html``: strip scripts, event handlers and ``javascript:`` links from
+    the HTML of the Anki deck (by default the notes' own HTML is kept as written)."""
 
     def stamp(self) -> str:
         """A string that changes whenever a setting does (for caches)."""
@@ -71,12 +76,22 @@ _SCHEMA: dict[str, dict[str, tuple[str, type, str]]] = {
         "bold_cloze": ("bold_cloze", bool, "true or false"),
         "curly_cloze": ("curly_cloze", bool, "true or false"),
     },
+    "anki": {"sanitize_html": ("sanitize_html", bool, "true or false")},
 }
 
 
 def load_config(vault_root: Path) -> Config:
-    """Read ``flashgen.yaml`` at the vault root, or return the defaults."""
+    """Read ``flashgen.yaml`` at the vault root, or return the defaults.
+
+    A ``flashgen.yaml`` that is a symlink leading outside the vault is refused: nothing
+    outside the vault is read.
+    """
     path = vault_root / CONFIG_NAME
+    if path.is_symlink() and not inside_vault(vault_root.resolve(), path):
+        raise ConfigError(
+            f"{CONFIG_NAME} is a symlink leading outside the vault, and flashgen reads nothing"
+            " outside the vault: put a copy of the file in its place"
+        )
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -119,7 +134,9 @@ def parse_config(data: Any) -> Config:
             if isinstance(value, list) and expected is list:
                 if not all(isinstance(item, str) for item in value):
                     raise ConfigError(f"{CONFIG_NAME}: '{section}.{key}' should be {description}")
-                values[name] = tuple(item.lstrip("#") for item in value)
+                values[name] = tuple(clean_text(item).lstrip("#") for item in value)
+            elif isinstance(value, str) and expected is str:
+                values[name] = clean_text(value)  # YAML escapes can make NUL, lone surrogates
             elif isinstance(value, expected):
                 values[name] = value
             else:

@@ -23,7 +23,7 @@ def atomic_output(path: Path) -> Iterator[Path]:
     folder = path.parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        handle, temp_name = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=".tmp", dir=folder)
         os.close(handle)
     except OSError as err:
         raise OutputError(f"cannot write {path}: {err.strerror or err}") from err
@@ -40,6 +40,17 @@ def atomic_output(path: Path) -> Iterator[Path]:
     finally:
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()
+
+
+_NAME_MAX = 255
+"""Bytes in a file name on the common file systems (ext4, APFS, NTFS in UTF-16 units)."""
+
+
+def _temp_prefix(path: Path) -> str:
+    """``.<name>.``, shortened so that the temporary name (8 random characters and ``.tmp``
+    more) still fits in a file name when *path*'s own name nearly fills one."""
+    room = _NAME_MAX - len(".") - len(".") - 8 - len(".tmp")
+    return f".{os.fsencode(path.name)[:room].decode('utf-8', errors='ignore')}."
 
 
 def write_atomic(path: Path, write: Callable[[BinaryIO], None]) -> None:

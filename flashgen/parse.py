@@ -6,6 +6,8 @@ vault happens in card extraction.
 
 from __future__ import annotations
 
+import bisect
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -68,17 +70,18 @@ class ParsedNote:
     """All embeds in order."""
     diagnostics: tuple[Diagnostic, ...]
     """Problems found while parsing (broken YAML, bad frontmatter types)."""
+    heading_paths: tuple[tuple[str, ...], ...] = ()
+    """For each heading, the heading path it starts (it last), outermost first."""
 
     def context_at(self, token_index: int) -> tuple[str, ...]:
         """The heading path in force at *token_index*, outermost first."""
-        stack: list[Heading] = []
-        for heading in self.headings:
-            if heading.token_index >= token_index:
-                break
-            while stack and stack[-1].level >= heading.level:
-                stack.pop()
-            stack.append(heading)
-        return tuple(h.text for h in stack)
+        before = bisect.bisect_left(self.headings, token_index, key=lambda h: h.token_index)
+        return self.heading_paths[before - 1] if before else ()
+
+
+_UNREADABLE_RE = re.compile(r"[\x00\ud800-\udfff]")
+"""NUL and lone surrogates: markdown-it reads NUL as U+FFFD, and a lone surrogate (from
+``surrogateescape`` decoding) cannot be encoded, so neither may reach a card."""
 
 
 @cache
@@ -88,9 +91,28 @@ def parser() -> MarkdownIt:
 
 
 def parse_note(source: NoteSource) -> ParsedNote:
-    """Parse one note. Never raises on bad Markdown or bad YAML."""
-    tokens = parser().parse(source.text)
+    """Parse one note. Never raises, whatever the text: bad Markdown, bad YAML, NUL bytes.
+
+    Line endings are read as markdown-it reads them (``\\r\\n`` and ``\\r`` are line
+    breaks), so every token's line range holds in :attr:`ParsedNote.lines`; NUL and lone
+    surrogates become U+FFFD.
+    """
+    text = clean_text(source.text)
+    md = parser()
+    tokens = md.parse(text)
     diagnostics: list[Diagnostic] = []
+    deepest = _too_deep(tokens, md.options["maxNesting"])
+    if deepest is not None:
+        diagnostics.append(
+            Diagnostic(
+                source.path,
+                deepest,
+                "warning",
+                f"nested too deeply (more than {md.options['maxNesting']} levels of"
+                " blockquotes, callouts and lists, a list level counting twice); what is"
+                " deeper is not read: nest less",
+            )
+        )
     frontmatter: dict[str, Any] = {}
     if tokens and tokens[0].type == "front_matter":
         frontmatter = _load_frontmatter(source.path, tokens[0], diagnostics)
@@ -105,36 +127,61 @@ def parse_note(source: NoteSource) -> ParsedNote:
     if deck is not None and not isinstance(deck, str):
         diagnostics.append(_fm_type(source.path, "deck", "a deck name such as Biology::Cells"))
         deck = None
+    headings = tuple(_headings(tokens))
     return ParsedNote(
         path=source.path,
-        lines=tuple(source.text.split("\n")),
+        lines=tuple(text.split("\n")),
         tokens=tuple(tokens),
         frontmatter=frontmatter,
         tags=tags,
         aliases=aliases,
         deck=deck.strip() if deck and deck.strip() else None,
-        headings=tuple(_headings(tokens)),
+        headings=headings,
+        heading_paths=tuple(_heading_paths(headings)),
         embeds=tuple(_embeds(tokens)),
         diagnostics=tuple(diagnostics),
     )
 
 
+def clean_text(text: str) -> str:
+    """*text* with ``\\n`` line endings, and NUL and lone surrogates as U+FFFD."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _UNREADABLE_RE.sub("\ufffd", text)
+
+
+def _too_deep(tokens: Sequence[Token], limit: int) -> int | None:
+    """The 1-based line of the first container at markdown-it's nesting limit, if any.
+
+    markdown-it stops reading blocks nested *limit* deep (its guard against runaway
+    recursion), so the user must hear that the content below is not read.
+    """
+    for token in tokens:
+        if token.type in _CONTAINERS and token.level >= limit - 1:
+            return (token.map[0] + 1) if token.map else 1
+    return None
+
+
+_CONTAINERS = frozenset(
+    {"blockquote_open", "callout_open", "bullet_list_open", "ordered_list_open", "list_item_open"}
+)
+"""The blocks whose content markdown-it reads one level deeper (a paragraph's does not)."""
+
+
 def _load_frontmatter(path: str, token: Token, diagnostics: list[Diagnostic]) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(token.content)
+        data = _clean_value(yaml.safe_load(token.content), {})
+    except RecursionError:
+        diagnostics.append(_bad_yaml(path, 1, "nested too deeply"))
+        return {}
+    except ValueError as err:  # a well-formed value that is none: "date: 2024-02-30"
+        diagnostics.append(_bad_yaml(path, 1, str(err)))
+        return {}
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = (mark.line + 2) if mark is not None else 1
         problem = getattr(err, "problem", None) or "invalid YAML"
-        diagnostics.append(
-            Diagnostic(
-                path,
-                line,
-                "warning",
-                f"frontmatter is not valid YAML ({problem}); it is ignored, the note is still"
-                " read: fix the YAML between the --- lines",
-            )
-        )
+        diagnostics.append(_bad_yaml(path, line, problem))
         return {}
     if data is None:
         return {}
@@ -144,6 +191,40 @@ def _load_frontmatter(path: str, token: Token, diagnostics: list[Diagnostic]) ->
         )
         return {}
     return {str(key): value for key, value in data.items()}
+
+
+def _bad_yaml(path: str, line: int, problem: str) -> Diagnostic:
+    return Diagnostic(
+        path,
+        line,
+        "warning",
+        f"frontmatter is not valid YAML ({problem}); it is ignored, the note is still"
+        " read: fix the YAML between the --- lines",
+    )
+
+
+def _clean_value(value: Any, done: dict[int, Any]) -> Any:
+    """*value* (loaded YAML) with NUL and lone surrogates in its strings as U+FFFD.
+
+    YAML escapes (``"\\ud800"``, ``"\\0"``) make them; a shared or recursive part (an
+    alias) is cleaned once and stays shared, so a "billion laughs" costs nothing.
+    """
+    if isinstance(value, str):
+        return _UNREADABLE_RE.sub("\ufffd", value)
+    if not isinstance(value, list | dict):
+        return value
+    if id(value) in done:
+        return done[id(value)]
+    if isinstance(value, list):
+        items: list[Any] = []
+        done[id(value)] = items
+        items.extend(_clean_value(item, done) for item in value)
+        return items
+    mapping: dict[Any, Any] = {}
+    done[id(value)] = mapping
+    for key, item in value.items():
+        mapping[_clean_value(key, done)] = _clean_value(item, done)
+    return mapping
 
 
 def _fm_type(path: str, key: str, expected: str) -> Diagnostic:
@@ -166,9 +247,14 @@ def _string_list(
         else:
             diagnostics.append(_fm_type(path, key, "a list or a string"))
             return []
-        cleaned = (str(item).strip().lstrip("#").strip() for item in items if item is not None)
+        # Only scalars: str() of a nested list of aliases could be astronomically long.
+        cleaned = (str(item).strip().lstrip("#").strip() for item in items if _is_scalar(item))
         return [item for item in cleaned if item]
     return []
+
+
+def _is_scalar(value: Any) -> bool:
+    return value is not None and not isinstance(value, list | dict | set)
 
 
 def _unique(items: Iterable[str]) -> tuple[str, ...]:
@@ -215,6 +301,15 @@ def _headings(tokens: Sequence[Token]) -> Iterable[Heading]:
         if token.type == "heading_open" and token.map:
             inline = tokens[index + 1]
             yield Heading(int(token.tag[1]), inline_text(inline), token.map[0] + 1, index)
+
+
+def _heading_paths(headings: Sequence[Heading]) -> Iterable[tuple[str, ...]]:
+    stack: list[Heading] = []
+    for heading in headings:
+        while stack and stack[-1].level >= heading.level:
+            stack.pop()
+        stack.append(heading)
+        yield tuple(h.text for h in stack)
 
 
 def inline_text(inline: Token) -> str:

@@ -9,6 +9,7 @@ so the one cached parser is never changed after it is built.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from functools import cache
 from html import escape
@@ -24,6 +25,13 @@ from flashgen.obsidian import IMAGE_EXTENSIONS, make_parser
 
 _MEDIA_KEY = "flashgen_media_names"
 """Key of the ``env`` entry that carries *media_names* to the render rules."""
+_SPECIAL = r"\x00-\x1f\x7f\"#$&*<=>\[\\\]^_`{|}~"
+"""Characters that Markdown, an Obsidian plugin or HTML escaping gives a meaning to."""
+_PLAIN = re.compile(rf"(?:[^\W\d_](?:[^{_SPECIAL}]*[^\s{_SPECIAL}])?)?")
+"""One line of text that renders as itself, as a paragraph or inline: it starts with a
+letter (no list, heading, quote, fence or HTML block), ends without a space (which a
+paragraph would strip) and holds none of ``_SPECIAL``. Headings and short answers
+mostly are such text, and skip the parser."""
 
 
 def to_html(markdown: str, media_names: Mapping[str, str]) -> str:
@@ -36,6 +44,8 @@ def to_html(markdown: str, media_names: Mapping[str, str]) -> str:
     and HTML is how Obsidian users add what Markdown cannot express (``<sub>``, ``<br>``).
     A single paragraph is returned without its ``<p>``.
     """
+    if _PLAIN.fullmatch(markdown):
+        return markdown
     html: str = _parser().render(markdown, {_MEDIA_KEY: media_names}).strip("\n")
     # A lone paragraph goes without its <p>, as Anki's editor writes a one-line field.
     if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
@@ -45,6 +55,8 @@ def to_html(markdown: str, media_names: Mapping[str, str]) -> str:
 
 def to_inline_html(markdown: str, media_names: Mapping[str, str]) -> str:
     """Render one line of Markdown (a title, a heading) as HTML without a ``<p>`` around it."""
+    if _PLAIN.fullmatch(markdown):
+        return markdown
     html: str = _parser().renderInline(markdown, {_MEDIA_KEY: media_names})
     return html
 

@@ -10,15 +10,20 @@ before the next card is shown, so a killed process loses at most the card on scr
 Two sessions on one store take turns at writing (``BEGIN IMMEDIATE`` with a busy
 timeout); the second one waits, and fails with a clear message only after the timeout.
 
-A file that is not a readable store is never overwritten, moved or repaired: opening it
-raises :class:`CorruptStore`, whose message says how to move it aside. A store written by
-a newer flashgen (a higher ``PRAGMA user_version``) is refused the same way.
+A damaged store is never overwritten, repaired or deleted: opening it moves it aside to
+``reviews.sqlite3.corrupt-<n>`` (the first free number; its ``-wal`` and ``-shm`` files
+with it) and starts a new store, and :attr:`ReviewStore.notice` says so. When it cannot
+be moved, opening raises :class:`CorruptStore`, whose message says how to move it. A
+SQLite file that is not a review store (someone else's database passed as ``--state``)
+and a store written by a newer flashgen (a higher ``PRAGMA user_version``) are refused
+and left alone.
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
+import os
 import sqlite3
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -32,6 +37,7 @@ import fsrs
 
 from flashgen.errors import FlashgenError
 from flashgen.model import Card
+from flashgen.vault import inside_vault
 
 SCHEMA_VERSION = 1
 """The ``PRAGMA user_version`` this flashgen writes; ``schema.sql`` is that version."""
@@ -61,7 +67,16 @@ class ReviewStoreError(FlashgenError):
 
 
 class CorruptStore(ReviewStoreError):
-    """The store file is not a SQLite database flashgen can read; it is left untouched."""
+    """The store file is not a SQLite database flashgen can read."""
+
+    def __init__(self, message: str, *, reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason or message
+        """What is wrong with the file, in a few words."""
+
+
+class ForeignStore(CorruptStore):
+    """The store file is a SQLite database, but not a review store; it is left untouched."""
 
 
 class StoreBusy(ReviewStoreError):
@@ -158,8 +173,19 @@ class StoredCard:
 
 
 def default_store_path(vault_root: Path) -> Path:
-    """Where a vault keeps its review state: ``<vault>/.flashgen/reviews.sqlite3``."""
-    return vault_root / STORE_FOLDER / STORE_NAME
+    """Where a vault keeps its review state: ``<vault>/.flashgen/reviews.sqlite3``.
+
+    Raises :class:`ReviewStoreError` when a symlink leads that path out of the vault:
+    flashgen reads nothing outside the vault unless told to (``--state``).
+    """
+    path = vault_root / STORE_FOLDER / STORE_NAME
+    for link in (path.parent, path):
+        if link.is_symlink() and not inside_vault(vault_root.resolve(), link):
+            raise ReviewStoreError(
+                f"{link} is a symlink leading outside the vault, where flashgen reads"
+                " nothing; to keep the review store elsewhere, pass --state FILE"
+            )
+    return path
 
 
 def utc(moment: datetime) -> datetime:
@@ -176,6 +202,8 @@ class ReviewStore:
         self._db = db
         self._path = path
         self._scheduler = scheduler
+        self.notice: str | None = None
+        """What the user must hear about opening the store (a damaged one set aside)."""
 
     @classmethod
     def open(
@@ -190,17 +218,35 @@ class ReviewStore:
 
         Without *create*, a missing file gives an empty store in memory, so that
         reporting commands leave no file behind. *fuzz* spreads review intervals a little,
-        as Anki does; turn it off for reproducible schedules.
+        as Anki does; turn it off for reproducible schedules. A damaged file is moved aside
+        (see the module's documentation) and :attr:`notice` says where.
         """
         if not 0 < retention < 1:
             raise ValueError(f"retention {retention} must be between 0 and 1")
         scheduler = fsrs.Scheduler(desired_retention=retention, enable_fuzzing=fuzz)
+        try:
+            return cls._open(path, scheduler, create)
+        except ForeignStore:
+            raise
+        except CorruptStore as err:
+            damage = err.reason
+            aside = _set_aside(path, err)
+        store = cls._open(path, scheduler, create)
+        store.notice = (
+            f"{path} is damaged ({damage}); it is kept as {aside}, and a new review store"
+            " is started: your notes are fine, but the review history starts afresh"
+        )
+        return store
+
+    @classmethod
+    def _open(cls, path: Path, scheduler: fsrs.Scheduler, create: bool) -> ReviewStore:
         if path.exists() and not path.is_file():
             raise ReviewStoreError(f"{path} is not a file; pass --state with a file path")
         if not path.exists() and not create:
             store = cls(sqlite3.connect(":memory:", isolation_level=None), path, scheduler)
             store._prepare()
             return store
+        _check_header(path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)
@@ -462,8 +508,7 @@ class ReviewStore:
     def _prepare(self) -> None:
         """Check the file, create or migrate the schema, and set the pragmas."""
         with self._guard():
-            self._db.execute("PRAGMA journal_mode = WAL")
-            self._db.execute("PRAGMA synchronous = FULL")
+            # Read the version before anything writes: a newer store is left as it is.
             version = self._db.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
                 raise ReviewStoreError(
@@ -472,10 +517,12 @@ class ReviewStore:
                 )
             tables = self._tables()
             if version == 0 and tables - _TABLES - {"sqlite_sequence"}:
-                raise CorruptStore(
+                raise ForeignStore(
                     f"{self._path} is a SQLite file but not a flashgen review store;"
                     " pass --state with another path"
                 )
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = FULL")
             if version == 0:
                 schema = resources.files("flashgen").joinpath("schema.sql").read_text("utf-8")
                 self._db.executescript(
@@ -487,7 +534,7 @@ class ReviewStore:
                     f"PRAGMA user_version = {step + 1};\nCOMMIT;"
                 )
             if not self._tables() >= _TABLES:
-                raise CorruptStore(self._corrupt_message("its tables are missing"))
+                raise self._corrupt("its tables are missing")
 
     def _tables(self) -> set[str]:
         rows = self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
@@ -519,22 +566,79 @@ class ReviewStore:
                     f" locked for {BUSY_TIMEOUT:g}s; finish that session and try again"
                 ) from err
             if name.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")):
-                raise CorruptStore(self._corrupt_message(str(err))) from err
+                raise self._corrupt(str(err)) from err
             raise ReviewStoreError(f"cannot use the review store {self._path}: {err}") from err
 
-    def _corrupt_message(self, reason: str) -> str:
-        aside = _free_name(self._path)
-        return (
-            f"{self._path} is not a readable review store ({reason}); flashgen leaves it"
-            f" untouched. Move it aside to start afresh: mv '{self._path}' '{aside}'"
-        )
+    def _corrupt(self, reason: str) -> CorruptStore:
+        return _corrupt(self._path, reason)
+
+
+def _corrupt(path: Path, reason: str) -> CorruptStore:
+    aside = _free_name(path)
+    return CorruptStore(
+        f"{path} is not a readable review store ({reason}); flashgen leaves it"
+        f" untouched. Move it aside to start afresh: mv '{path}' '{aside}'",
+        reason=reason,
+    )
+
+
+_SQLITE_HEADER = b"SQLite format 3\0"
+
+
+def _check_header(path: Path) -> None:
+    """Raise :class:`CorruptStore` when the file at *path* is not a SQLite database.
+
+    Checked before SQLite opens it: SQLite deletes the ``-wal`` file of a "database" it
+    cannot read when it closes it, and that journal is the user's to keep.
+    """
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(len(_SQLITE_HEADER))
+    except OSError:
+        return  # SQLite will say what is wrong
+    if header and header != _SQLITE_HEADER:
+        raise _corrupt(path, "file is not a database")
 
 
 def _free_name(path: Path) -> Path:
-    """The first ``<path>.corrupt-<n>`` that does not exist."""
+    """The first ``<path>.corrupt-<n>`` that does not exist (nor its ``-wal``, ``-shm``)."""
     number = 1
-    while (aside := path.with_name(f"{path.name}.corrupt-{number}")).exists():
+    while any(
+        (aside := path.with_name(f"{path.name}.corrupt-{number}"))
+        .with_name(aside.name + end)
+        .exists()
+        for end in ("", *_COMPANIONS)
+    ):
         number += 1
+    return aside
+
+
+_COMPANIONS = ("-wal", "-shm")
+"""The files SQLite keeps beside a database in WAL mode; they belong to it."""
+
+
+def _set_aside(path: Path, err: CorruptStore) -> Path:
+    """Move the damaged store *path* and its companions to a free ``.corrupt-<n>`` name.
+
+    Nothing is overwritten or deleted. Raises *err* (whose message says how to move the
+    file by hand) when the file cannot be moved.
+    """
+    aside = _free_name(path)
+    try:
+        os.rename(path, aside)
+    except OSError:
+        raise err from None
+    for end in _COMPANIONS:
+        companion, moved = path.with_name(path.name + end), aside.with_name(aside.name + end)
+        if companion.exists():
+            try:
+                os.rename(companion, moved)
+            except OSError as failure:
+                # A new store beside the old one's journal would read that journal.
+                raise ReviewStoreError(
+                    f"{path} is damaged and was moved to {aside}, but {companion} could not"
+                    f" follow it ({failure.strerror}): move it to {moved} yourself"
+                ) from failure
     return aside
 
 

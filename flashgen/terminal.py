@@ -11,6 +11,7 @@ session's schedule is reproducible.
 from __future__ import annotations
 
 import os
+import re
 import select
 import shutil
 import subprocess
@@ -99,6 +100,27 @@ def local_zone() -> tzinfo:
     return zone
 
 
+# What a terminal would obey rather than show: C0 controls (but tab and line feed) as
+# their Control Pictures (ESC as ␛), DEL as ␡, C1 controls (8-bit CSI, OSC) as U+FFFD.
+_PRINTABLE = str.maketrans(
+    {
+        **{code: 0x2400 + code for code in range(0x20) if chr(code) not in "\t\n"},
+        0x7F: 0x2421,
+        **{code: 0xFFFD for code in range(0x80, 0xA0)},
+    }
+)
+
+
+def printable(text: str) -> str:
+    """*text* safe to print on a terminal: control characters shown, never obeyed.
+
+    A note may hold escape sequences (pasted terminal output, or a shared vault made to
+    move the cursor, retitle the window or write the clipboard); printed raw, the
+    terminal would run them.
+    """
+    return text.translate(_PRINTABLE)
+
+
 def make_console(file: TextIO | None = None) -> Console:
     """A console with the quiz's styles."""
     return Console(file=file, theme=THEME, highlight=False)
@@ -179,10 +201,12 @@ class CardMarkdown(Markdown):
 
     Math shows as its TeX source (inline in its own style, display math as a block);
     wiki-links and tags as their text; image embeds as their vault path, a terminal
-    hyperlink to the file.
+    hyperlink to the file. HTML shows as the text the note wrote (a terminal runs no
+    script), and control characters as symbols (see :func:`printable`).
     """
 
     def __init__(self, markup: str, vault_root: Path) -> None:
+        markup = printable(markup)
         super().__init__(markup, code_theme="ansi_dark")
         self.inlines = {*Markdown.inlines, "math", "mark", "image"}
         self.parsed = _for_rich(_obsidian_parser().parse(markup), vault_root)
@@ -242,11 +266,18 @@ def _inline_for_rich(tokens: Sequence[Token], vault_root: Path) -> list[Token]:
                 result.append(_text(token.content or target))
         elif token.type in ("wikilink", "tag"):
             result.append(_text(token.content))
+        elif token.type == "html_inline" and _BREAK_RE.fullmatch(token.content):
+            result.append(_token("hardbreak", "br"))
+        elif token.type == "html_inline":
+            result.append(_text(token.content))  # rich would drop it: show what was written
         elif token.type == "block_id":
             continue
         else:
             result.append(token)
     return result
+
+
+_BREAK_RE = re.compile(r"<br\s*/?>", re.IGNORECASE)
 
 
 def _token(
@@ -345,7 +376,8 @@ class QuizScreen:
                 self.notice = "Undone: the last answer is taken back."
                 return self.session.next_card(self.clock())
             elif key == "e":
-                self.console.print(source_location(card, self.location_prefix), style="quiz.note")
+                where = printable(source_location(card, self.location_prefix))
+                self.console.print(Text(where, style="quiz.note"))
             elif key == "o":
                 self._open_image(card)
             elif key == "O":
@@ -366,10 +398,10 @@ class QuizScreen:
         header = Text.assemble(
             (f"due {progress.due} · new {progress.new} · done {progress.done}", "quiz.header"),
             "   ",
-            (card.deck, "quiz.deck"),
+            (printable(card.deck), "quiz.deck"),
         )
         if card.context:
-            header.append("   " + " > ".join(card.context), style="quiz.context")
+            header.append("   " + printable(" > ".join(card.context)), style="quiz.context")
         self.console.print(header)
         if self.notice:
             self.console.print(self.notice, style="quiz.note")
@@ -394,11 +426,13 @@ class QuizScreen:
         self._open(str(self.vault_root / images[0]))
 
     def _open(self, target: str) -> None:
+        shown = printable(target)
         if self.opener(target):
-            self.console.print(f"opening {target}", style="quiz.note", soft_wrap=True)
+            self.console.print(Text(f"opening {shown}", style="quiz.note"), soft_wrap=True)
         else:
             self.console.print(
-                f"no opener found; open it yourself: {target}", style="quiz.note", soft_wrap=True
+                Text(f"no opener found; open it yourself: {shown}", style="quiz.note"),
+                soft_wrap=True,
             )
 
 

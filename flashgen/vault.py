@@ -23,6 +23,11 @@ SKIPPED_FOLDERS = frozenset({".obsidian", ".trash", ".flashgen", ".git"})
 NOTE_SUFFIX = ".md"
 _BINARY_SNIFF = 8192
 
+MAX_NOTE_BYTES = 5_000_000
+"""A larger note is not read: it is pasted data, not notes, and would take seconds to parse."""
+MAX_NOTE_LINES = 100_000
+"""A note with more lines is not read either (markdown-it reads some 50,000 lines a second)."""
+
 
 @dataclass(frozen=True, slots=True)
 class NoteSource:
@@ -145,6 +150,12 @@ def scan_vault(root: Path) -> VaultIndex:
             f"vault folder not found: {root} (pass the folder that holds your notes)"
         )
     index = VaultIndex(root=root.resolve())
+    if not _is_utf8(index.root.name):
+        # The name becomes the deck's, and no deck or link can hold undecodable bytes.
+        raise VaultNotFound(
+            f"the vault folder's name {printable_path(index.root.name)!r} is not UTF-8;"
+            " rename the folder"
+        )
     for rel, stamp in _walk(index, index.root, "", {_dir_key(index.root)}):
         index.files[rel] = stamp
     return index
@@ -169,6 +180,17 @@ def _walk(
         child = f"{rel}/{entry.name}" if rel else entry.name
         if entry.name.startswith(".") or entry.name in SKIPPED_FOLDERS:
             continue
+        if not _is_utf8(entry.name):
+            # Undecodable bytes come back as lone surrogates, which no output can hold.
+            index.diagnostics.append(
+                Diagnostic(
+                    printable_path(child),
+                    0,
+                    "warning",
+                    "name is not valid UTF-8; skipped: rename it",
+                )
+            )
+            continue
         try:
             info = entry.stat(follow_symlinks=True)
         except OSError:
@@ -176,7 +198,7 @@ def _walk(
                 Diagnostic(child, 0, "warning", "broken symlink or vanished file; skipped")
             )
             continue
-        if entry.is_symlink() and not _inside(index.root, Path(entry.path)):
+        if entry.is_symlink() and not inside_vault(index.root, Path(entry.path)):
             index.diagnostics.append(
                 Diagnostic(child, 0, "warning", "symlink leads outside the vault; not followed")
             )
@@ -190,48 +212,125 @@ def _walk(
             yield child, FileStamp(info.st_size, info.st_mtime_ns)
 
 
-def _inside(root: Path, path: Path) -> bool:
+def _is_utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def printable_path(path: str) -> str:
+    """*path* with the bytes that are not UTF-8 (lone surrogates) shown as U+FFFD."""
+    return os.fsencode(path).decode("utf-8", errors="replace")
+
+
+def inside_vault(root: Path, path: Path) -> bool:
+    """True when *path*, symlinks followed, is inside the resolved vault folder *root*."""
     try:
         return path.resolve().is_relative_to(root)
     except (OSError, RuntimeError):
         return False
 
 
-def read_note(root: Path, rel: str) -> tuple[NoteSource | None, list[Diagnostic]]:
-    """Read one note; problems become diagnostics, never exceptions."""
+def read_note(
+    root: Path, rel: str, expected_size: int | None = None
+) -> tuple[NoteSource | None, list[Diagnostic]]:
+    """Read one note; problems become diagnostics, never exceptions.
+
+    *expected_size* is the size the vault scan saw: a note that vanished or changed size
+    since (deleted, renamed or edited while the build runs) gets a warning.
+    """
     path = root / rel
     try:
-        if not _inside(root, path):
+        if not inside_vault(root, path):
             return None, [Diagnostic(rel, 0, "warning", "leads outside the vault; not read")]
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            data = b"" if size > MAX_NOTE_BYTES else handle.read(MAX_NOTE_BYTES + 1)
+    except FileNotFoundError:
+        return None, [
+            Diagnostic(
+                rel,
+                0,
+                "warning",
+                "note vanished while the build ran (deleted or renamed); skipped: build again",
+            )
+        ]
     except OSError as err:
         reason = err.strerror or type(err).__name__
         return None, [
             Diagnostic(rel, 0, "error", f"cannot read note: {reason}; check that it is readable")
         ]
-    return decode_note(rel, data)
+    if max(size, len(data)) > MAX_NOTE_BYTES:
+        return None, [_too_large(rel, f"{max(size, len(data)) / 1e6:.1f} MB")]
+    source, diagnostics = decode_note(rel, data)
+    if source is not None and expected_size is not None and len(data) != expected_size:
+        diagnostics.append(
+            Diagnostic(
+                rel,
+                0,
+                "warning",
+                f"note changed while the build ran ({expected_size:,} bytes when listed,"
+                f" {len(data):,} when read); its cards are from what was read: build again",
+            )
+        )
+    return source, diagnostics
+
+
+def _too_large(rel: str, size: str) -> Diagnostic:
+    return Diagnostic(
+        rel,
+        0,
+        "warning",
+        f"note is too large to be notes ({size}; flashgen reads notes of up to"
+        f" {MAX_NOTE_BYTES / 1e6:g} MB and {MAX_NOTE_LINES:,} lines); skipped: split it,"
+        " or move pasted data out of the vault",
+    )
 
 
 def decode_note(rel: str, data: bytes) -> tuple[NoteSource | None, list[Diagnostic]]:
-    """Decode note bytes: strip a BOM, normalise line endings, report non-text."""
+    """Decode note bytes: strip a BOM, normalise line endings, report non-text.
+
+    NUL characters past the binary sniff become U+FFFD (as markdown-it reads them), with
+    a warning; a note over :data:`MAX_NOTE_BYTES` or :data:`MAX_NOTE_LINES` is not read.
+    """
     if b"\0" in data[:_BINARY_SNIFF]:
         return None, [Diagnostic(rel, 0, "warning", "binary file with a .md name; skipped")]
+    if len(data) > MAX_NOTE_BYTES:
+        return None, [_too_large(rel, f"{len(data) / 1e6:.1f} MB")]
+    lines = max(data.count(b"\n"), data.count(b"\r"))
+    if lines > MAX_NOTE_LINES:
+        return None, [_too_large(rel, f"{lines:,} lines")]
     diagnostics: list[Diagnostic] = []
     if not data.strip():
         diagnostics.append(Diagnostic(rel, 0, "warning", "note is empty; no cards"))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        line = data[: err.start].count(b"\n") + 1
+        body = err.object  # without the BOM, which err.start does not count
+        before = body[: err.start].replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        line = before.count(b"\n") + 1
         diagnostics.append(
             Diagnostic(
                 rel,
                 line,
                 "warning",
-                f"not valid UTF-8 (byte 0x{data[err.start]:02x}); unreadable bytes shown as"
+                f"not valid UTF-8 (byte 0x{body[err.start]:02x}); unreadable bytes shown as"
                 " \N{REPLACEMENT CHARACTER}: re-save the note as UTF-8",
             )
         )
         text = data.decode("utf-8-sig", errors="replace")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\0" in text:
+        line = text.count("\n", 0, text.index("\0")) + 1
+        diagnostics.append(
+            Diagnostic(
+                rel,
+                line,
+                "warning",
+                "NUL characters in the note (a damaged file?) read as \N{REPLACEMENT CHARACTER}",
+            )
+        )
+        text = text.replace("\0", "\ufffd")
     return NoteSource(rel, text), diagnostics

@@ -23,7 +23,7 @@ from flashgen.apkg import (
     write_apkg,
 )
 from flashgen.errors import OutputError
-from flashgen.model import Card
+from flashgen.model import Card, Diagnostic
 from flashgen.render import to_html
 from tests.ankicol import (
     import_apkg,
@@ -250,12 +250,52 @@ def test_failed_replace_keeps_the_old_deck(
     assert [p.name for p in out_dir.iterdir()] == ["deck.apkg"]
 
 
-def test_unreadable_image_raises_output_error(vault: Path, tmp_path: Path) -> None:
-    (vault / AI_SHOT).unlink()
+def test_an_image_deleted_before_the_write_is_a_warning_and_shown_missing(
+    vault: Path, tmp_path: Path
+) -> None:
+    (vault / AI_SHOT).unlink()  # after the scan that listed it in the card's media
     out = tmp_path / "deck.apkg"
-    with pytest.raises(OutputError, match=r"cannot read image .*Screen_Shot 1\.png"):
-        build(CARDS, vault, out)
-    assert not out.exists()
+    summary = build(CARDS, vault, out)
+    assert summary.diagnostics == (
+        Diagnostic(
+            "AI/Generative models.md",
+            12,
+            "warning",
+            "image AI/Screen_Shot 1.png vanished during the build; rebuild to include it",
+        ),
+    )
+    assert (summary.notes, summary.media) == (3, 1)
+    col = open_collection(tmp_path / "anki")
+    try:
+        import_apkg(col, out)
+        back = notes_by_guid(col)["qa-1"].fields["Back"]
+        assert back.endswith('<p><span class="missing">Screen_Shot 1.png</span></p>')
+        assert media_files(col) == {expected_name(BLUE): BLUE}
+    finally:
+        col.close()
+
+
+def test_an_unreadable_image_is_a_warning(
+    vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (vault / MATH_SHOT).unlink()
+    (vault / MATH_SHOT).mkdir()  # replaced by a folder: gone as an image
+    read_bytes = Path.read_bytes
+
+    def forbidden(path: Path) -> bytes:
+        if path.name == "Screen_Shot 1.png" and path.parent.name == "AI":
+            raise PermissionError(13, "Permission denied")
+        return read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", forbidden)
+    summary = build(CARDS, vault, tmp_path / "deck.apkg")
+    assert [d.format() for d in summary.diagnostics] == [
+        "AI/Generative models.md:12: warning: cannot read image AI/Screen_Shot 1.png"
+        " (Permission denied); it is shown as missing: make it readable and rebuild",
+        "Math/Sums.md:3: warning: image Math/Screen_Shot 1.png vanished during the build;"
+        " rebuild to include it",
+    ]
+    assert summary.media == 0
 
 
 def test_duplicate_card_ids_are_refused(vault: Path, tmp_path: Path) -> None:

@@ -38,8 +38,9 @@ def test_build_writes_deck_and_listing(make_vault: MakeVault, tmp_path: Path) ->
         "+1 new ~0 changed -0 removed =0 unchanged",
         f"wrote {out / 'vault.apkg'}: 1 notes in 1 deck, 0 media files",
     ]
-    # the deck, the listing and what the deck holds (for the next build); no temp files
+    # the deck, the listing, what the deck holds and its HTML (for the next build); no temp files
     assert sorted(p.name for p in out.iterdir()) == [
+        ".vault.apkg.render",
         ".vault.apkg.state",
         "vault.apkg",
         "vault.json",

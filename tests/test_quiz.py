@@ -258,16 +258,20 @@ def test_state_option_moves_the_store_and_build_keeps_it(
     assert default.is_file() and default.stat().st_size == before
 
 
-def test_corrupt_store_gives_an_error_and_stays(make_vault: MakeVault) -> None:
+def test_corrupt_store_is_kept_aside_with_a_warning(make_vault: MakeVault) -> None:
     vault = sums_vault(make_vault)
     path = vault / ".flashgen" / "reviews.sqlite3"
     path.parent.mkdir()
     path.write_bytes(b"garbage" * 1000)
-    code, _, err = quiz(vault, input="q\n")
-    assert code == 1
-    assert err.startswith(f"Error: {path} is not a readable review store")
-    assert f"mv '{path}' '{path}.corrupt-1'" in err
-    assert path.read_bytes() == b"garbage" * 1000
+    code, _, err = quiz(vault, input="\n3\nq\n")
+    assert code == 0
+    assert err.startswith(
+        f"warning: {path} is damaged (file is not a database); it is kept as"
+        f" {path}.corrupt-1, and a new review store is started"
+    )
+    assert (path.parent / "reviews.sqlite3.corrupt-1").read_bytes() == b"garbage" * 1000
+    with ReviewStore.open(path) as store:
+        assert len(store.reviews()) == 1
 
 
 # The key-driven UI in a real pseudo-terminal

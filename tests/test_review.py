@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 from collections.abc import Iterator
@@ -250,15 +251,41 @@ def test_missing_store_is_not_created_without_create(tmp_path: Path) -> None:
     assert not path.parent.exists()
 
 
-def test_corrupt_store_is_refused_and_left_untouched(tmp_path: Path) -> None:
+def test_corrupt_store_is_kept_aside_and_a_new_one_started(tmp_path: Path) -> None:
     path = tmp_path / "reviews.sqlite3"
     garbage = b"this is not a database, just some bytes " * 200
     path.write_bytes(garbage)
+    (tmp_path / "reviews.sqlite3-wal").write_bytes(b"its journal")
     (tmp_path / "reviews.sqlite3.corrupt-1").write_bytes(b"an older one")
+    with ReviewStore.open(path) as store:
+        assert store.notice == (
+            f"{path} is damaged (file is not a database); it is kept as {path}.corrupt-2, and"
+            " a new review store is started: your notes are fine, but the review history"
+            " starts afresh"
+        )
+        assert store.states() == {}
+    # nothing overwritten, nothing deleted: the journal follows its database
+    assert (tmp_path / "reviews.sqlite3.corrupt-2").read_bytes() == garbage
+    assert (tmp_path / "reviews.sqlite3.corrupt-2-wal").read_bytes() == b"its journal"
+    assert (tmp_path / "reviews.sqlite3.corrupt-1").read_bytes() == b"an older one"
+    with ReviewStore.open(path) as again:
+        assert again.notice is None
+
+
+def test_corrupt_store_that_cannot_be_moved_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "reviews.sqlite3"
+    path.write_bytes(b"garbage" * 1000)
+
+    def refuse(source: object, target: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(os, "rename", refuse)
     with pytest.raises(CorruptStore) as caught:
         ReviewStore.open(path)
-    assert "reviews.sqlite3.corrupt-2" in str(caught.value)
-    assert path.read_bytes() == garbage
+    assert f"mv '{path}' '{path}.corrupt-1'" in str(caught.value)
+    assert path.read_bytes() == b"garbage" * 1000
 
 
 def test_foreign_sqlite_file_is_refused(tmp_path: Path) -> None:

@@ -99,5 +99,6 @@ def test_read_note_reports_a_vanished_file(make_vault: MakeVault) -> None:
     source, problems = read_note(root, "gone.md")
     assert source is None
     assert [p.format() for p in problems] == [
-        "gone.md: error: cannot read note: No such file or directory; check that it is readable"
+        "gone.md: warning: note vanished while the build ran (deleted or renamed); skipped:"
+        " build again"
     ]

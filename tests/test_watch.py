@@ -130,7 +130,12 @@ def test_watch_rebuilds_after_each_edit_and_stops_cleanly_on_ctrl_c(
     stderr.wait_for("stopped watching")
     assert "Traceback" not in "\n".join(stderr.seen)
     outputs = sorted(p.name for p in out.iterdir())
-    assert outputs == [".vault.apkg.state", "vault.apkg", "vault.json"]  # no temporary files
+    assert outputs == [  # no temporary files
+        ".vault.apkg.render",
+        ".vault.apkg.state",
+        "vault.apkg",
+        "vault.json",
+    ]
     assert sorted(p.name for p in (vault / ".flashgen").iterdir()) == [
         "cache.pickle",
         "ledger.pickle",

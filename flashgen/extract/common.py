@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from flashgen.config import Config
@@ -141,9 +142,123 @@ def split_first_paragraph(text: str) -> tuple[str, str]:
     return "\n".join(lines), ""
 
 
+# --- searching in linear time ----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Delimited:
+    """A pattern for text between an opener and a closer, found in linear time.
+
+    ``re`` retries a failed search at every later opener, and each retry looks for a
+    closer to the end of the line: a pasted line of 10,000 ``[[`` or ``$`` took seconds.
+    Searching each line only up to the end of its last closer makes every retry stop at
+    a closer instead. *closer* must match wherever the pattern's own closer does,
+    lookarounds included, and an opener must match up to the first closer after it:
+    the first on its line, or with *multiline* (a ``DOTALL`` pattern, or a body such as
+    ``[^)]*`` that takes line breaks) the first in the text.
+    """
+
+    pattern: re.Pattern[str]
+    """Opener, body and closer."""
+    closer: re.Pattern[str]
+    """The closer alone."""
+    multiline: bool = False
+    """True when a match may span lines."""
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        """The matches of :attr:`pattern` in *text*, as ``pattern.finditer`` finds them."""
+        for start, end in self._regions(text):
+            yield from self.pattern.finditer(text, start, end)
+
+    def spans(self, text: str) -> Iterator[tuple[int, int]]:
+        """``(start, end)`` of each match."""
+        return (found.span() for found in self.finditer(text))
+
+    def _regions(self, text: str) -> Iterator[tuple[int, int]]:
+        """Each line that holds a closer, from its start to the end of its last closer."""
+        if self.multiline:
+            last = max((found.end() for found in self.closer.finditer(text)), default=-1)
+            if last >= 0:
+                yield 0, last
+            return
+        start = last = line_end = -1
+        for found in self.closer.finditer(text):
+            if found.start() > line_end:  # the first closer of a later line
+                if last >= 0:
+                    yield start, last
+                start = text.rfind("\n", 0, found.start()) + 1
+                line_end = text.find("\n", found.start())
+                line_end = len(text) if line_end < 0 else line_end
+            last = found.end()
+        if last >= 0:
+            yield start, last
+
+
+Finder = Callable[[str], Iterator[tuple[int, int]]]
+"""Finds spans in a text: ``(start, end)`` offsets, in order, not overlapping."""
+
+
+def pattern_spans(pattern: re.Pattern[str]) -> Finder:
+    """The spans of a pattern that needs no :class:`Delimited` (each try stops early)."""
+    return lambda text: (found.span() for found in pattern.finditer(text))
+
+
+def mask(text: str, finders: Sequence[Finder]) -> str:
+    """*text* with every span the *finders* find blanked out by NULs, offset for offset.
+
+    Each finder searches the text the finders before it left.
+    """
+    for find in finders:
+        parts: list[str] = []
+        last = 0
+        for start, end in find(text):
+            parts += (text[last:start], "\0" * (end - start))
+            last = end
+        if parts:
+            parts.append(text[last:])
+            text = "".join(parts)
+    return text
+
+
+_BACKTICKS_RE = re.compile(r"`+")
+
+
+def code_spans(text: str) -> Iterator[tuple[int, int]]:
+    """``(start, end)`` of each inline code span of *text*, line by line.
+
+    A run of backticks opens a span that the next run of the same length on its line
+    closes, as in CommonMark; a run with no such closer is text. Each run is looked at
+    once, so a line of unmatched backticks takes linear time.
+    """
+    if "`" not in text:
+        return
+    offset = 0
+    for line in text.split("\n"):
+        yield from _line_code_spans(line, offset)
+        offset += len(line) + 1
+
+
+def _line_code_spans(line: str, offset: int) -> Iterator[tuple[int, int]]:
+    runs = [(found.start(), len(found[0])) for found in _BACKTICKS_RE.finditer(line)]
+    ahead: dict[int, list[int]] = {}  # run length -> starts of the runs still ahead, last first
+    for start, length in reversed(runs):
+        ahead.setdefault(length, []).append(start)
+    taken = 0
+    for start, length in runs:
+        closers = ahead[length]
+        closers.pop()  # this run
+        if start >= taken and closers:
+            taken = closers[-1] + length
+            yield offset + start, offset + taken
+
+
 # --- cloze deletions, shared by the spaced-repetition and Obsidian_to_Anki sources ---------
 
-_CURLY_CLOZE_RE = re.compile(r"\{\{c(\d+)::(.+?)(?:::([^{}]*?))?\}\}", re.DOTALL)
+_CURLY_CLOZE = Delimited(
+    re.compile(r"\{\{c(\d+)::(.+?)(?:::([^{}]*?))?\}\}", re.DOTALL),
+    re.compile(r"\}\}"),
+    multiline=True,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,8 +285,25 @@ def curly_deletions(text: str, masked: str | None = None) -> list[Deletion]:
     """
     return [
         Deletion(m.start(), m.end(), text[m.start(2) : m.end(2)], m[3] or "", f"c{m[1]}")
-        for m in _CURLY_CLOZE_RE.finditer(text if masked is None else masked)
+        for m in _CURLY_CLOZE.finditer(text if masked is None else masked)
     ]
+
+
+MAX_CLOZE_CHARACTERS = 5_000_000
+"""Most characters the cloze cards of one text may hold together, each holding the whole
+text: a pasted log full of ``==`` would make thousands of cards of a megabyte each."""
+
+
+def cloze_overflow(text: str, cards: int) -> str | None:
+    """Why *text* makes none of its *cards* cloze cards, or None when they are not too large."""
+    total = len(text) * cards
+    if total <= MAX_CLOZE_CHARACTERS:
+        return None
+    return (
+        f"{cards:,} cloze deletions in a text of {len(text):,} characters would make cards of"
+        f" {total:,} characters in all (at most {MAX_CLOZE_CHARACTERS:,}); no cloze card is"
+        " made from it: split it with blank lines"
+    )
 
 
 def cloze_groups(deletions: list[Deletion]) -> list[list[Deletion]]:

@@ -49,6 +49,10 @@ __all__ = [
 MAX_NAME_WORDS = 5
 """A "name" longer than this is a sentence that happens to contain "vs", not a name."""
 
+MAX_NAMES = 12
+"""A heading comparing more things than this is a list (or pasted text), not a comparison;
+the names are matched pairwise, so a thousand "vs" would take minutes."""
+
 MAX_LABEL_WORDS = 7
 """A bold text longer than this is an emphasised sentence, not a label."""
 
@@ -125,11 +129,12 @@ def split_names(text: str) -> tuple[str, ...]:
     ``vs``, ``vs.`` and ``versus`` (any case, standing as a word) separate the names,
     except inside inline code, math or parentheses. A lead-in such as "When to use" or
     "Pooling:" before the first name and a tail such as "for skewed data" after the
-    last are dropped. A heading whose "names" are long is a sentence: ``()``.
+    last are dropped. A heading whose "names" are long is a sentence, and one with more
+    than :data:`MAX_NAMES` of them a list: ``()``.
     """
     glued = _PROTECTED_RE.sub(lambda m: m.group(0).replace(" ", _GLUE), text.strip())
     parts = [part.replace(_GLUE, " ") for part in _VS_RE.split(glued)]
-    if len(parts) < 2:
+    if not 2 <= len(parts) <= MAX_NAMES:
         return ()
     first = parts[0].rsplit(": ", 1)[-1]
     parts[0] = _LEAD_INS.sub("", first.strip())
@@ -364,12 +369,12 @@ class Comparison:
 def find_comparisons(note: ParsedNote) -> list[Comparison]:
     """Every heading of *note* that compares two or more things, with its section."""
     found: list[Comparison] = []
-    for position, heading in enumerate(note.headings):
+    ends = _section_ends(note.headings)
+    for heading, after in zip(note.headings, ends, strict=True):
         inline = note.tokens[heading.token_index + 1]
         names = heading_names(inline)
         if not names:
             continue
-        after = next((h for h in note.headings[position + 1 :] if h.level <= heading.level), None)
         stop = after.token_index if after else len(note.tokens)
         end_line = after.line - 1 if after else len(note.lines)
         # The path in force just after the heading: it, and no earlier sibling.
@@ -379,6 +384,17 @@ def find_comparisons(note: ParsedNote) -> list[Comparison]:
             Comparison(heading, title, names, heading.token_index + 3, stop, end_line, context)
         )
     return found
+
+
+def _section_ends(headings: Sequence[Heading]) -> list[Heading | None]:
+    """For each heading, the next heading of the same or a higher level (None: the end)."""
+    ends: list[Heading | None] = [None] * len(headings)
+    open_sections: list[int] = []
+    for position, heading in enumerate(headings):
+        while open_sections and headings[open_sections[-1]].level >= heading.level:
+            ends[open_sections.pop()] = heading
+        open_sections.append(position)
+    return ends
 
 
 def heading_names(inline: Token) -> tuple[Name, ...]:

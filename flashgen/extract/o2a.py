@@ -26,7 +26,13 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from flashgen.extract.common import NoteContext, cloze_groups, cloze_sides, curly_deletions
+from flashgen.extract.common import (
+    NoteContext,
+    cloze_groups,
+    cloze_overflow,
+    cloze_sides,
+    curly_deletions,
+)
 from flashgen.model import Card
 from flashgen.parse import ParsedNote
 
@@ -44,7 +50,7 @@ NOTE_TYPES: dict[str, tuple[str, ...]] = {
 }
 """Anki's built-in note types and their fields, in order."""
 
-_ID_RE = re.compile(r"[ \t]*<!--\s*ID:\s*(\d+)\s*-->")
+_ID_RE = re.compile(r"(?<![ \t])[ \t]*<!--\s*ID:\s*(\d+)\s*-->")
 _TAGS_PREFIX = "Tags:"
 _UNREAD_TOKENS = frozenset(
     {"fence", "code_block", "math_block", "math_block_label", "front_matter"}
@@ -96,8 +102,10 @@ def extract_o2a(ctx: NoteContext) -> Iterator[Card]:
         ctx.warn(start + 1, f"'{START}' has no '{END}' line below it; add one to make a card")
     deck = _keyword_value(note, TARGET_DECK, unread).strip()
     file_tags = tuple(_keyword_value(note, FILE_TAGS, unread).split())
+    tokens = _first_tokens(note) if blocks else []
     for block in blocks:
-        yield from _block_cards(ctx, block, deck, file_tags)
+        context = note.context_at(tokens[block.start])
+        yield from _block_cards(ctx, block, deck, file_tags, context)
 
 
 def _unread_lines(note: ParsedNote) -> set[int]:
@@ -155,7 +163,11 @@ class _Block:
 
 
 def _block_cards(
-    ctx: NoteContext, block: Block, deck: str, file_tags: tuple[str, ...]
+    ctx: NoteContext,
+    block: Block,
+    deck: str,
+    file_tags: tuple[str, ...],
+    context: tuple[str, ...],
 ) -> Iterator[Card]:
     note_id = ""
     body: list[str] = []
@@ -188,7 +200,6 @@ def _block_cards(
         )
         names = ("Front", "Back")
     fields = _fields(field_lines, names)
-    context = ctx.note.context_at(_token_at(ctx.note, block.start))
     reader = _Block(ctx, line_no, note_id, context, deck, (*file_tags, *tags))
     if note_type == "Cloze":
         yield from _cloze_cards(reader, fields)
@@ -212,7 +223,12 @@ def _cloze_cards(reader: _Block, fields: dict[str, str]) -> Iterator[Card]:
         reader.ctx.warn(reader.line, "'Cloze' note has no {{c1::…}} deletion; skipped")
         return
     extra = fields.get("Back Extra", "").strip()
-    for group in cloze_groups(deletions):
+    cards = cloze_groups(deletions)
+    overflow = cloze_overflow(text, len(cards))
+    if overflow is not None:
+        reader.ctx.warn(reader.line, overflow)
+        return
+    for group in cards:
         front, back = cloze_sides(text, deletions, group[0].group)
         if extra:
             back = f"{back}\n\n{extra}"
@@ -234,9 +250,13 @@ def _fields(lines: list[str], names: tuple[str, ...]) -> dict[str, str]:
     return {name: "\n".join(text).strip("\n") for name, text in values.items()}
 
 
-def _token_at(note: ParsedNote, line: int) -> int:
-    """Index of the first token whose lines hold *line* (for the heading context)."""
-    for index, token in enumerate(note.tokens):
-        if token.map and token.map[0] <= line < token.map[1]:
-            return index
-    return len(note.tokens)
+def _first_tokens(note: ParsedNote) -> list[int]:
+    """For each line, the index of the first token whose lines hold it (for the heading
+    context); the token count for a line no token holds."""
+    first = [len(note.tokens)] * len(note.lines)
+    for index in range(len(note.tokens) - 1, -1, -1):
+        lines = note.tokens[index].map
+        if lines:
+            start, end = lines[0], min(lines[1], len(first))
+            first[start:end] = [index] * (end - start)
+    return first

@@ -32,6 +32,7 @@ it is that card's deck alone.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import re
 from collections.abc import Iterator, Sequence
@@ -40,10 +41,16 @@ from typing import Any
 
 from flashgen.extract.common import (
     Deletion,
+    Delimited,
+    Finder,
     NoteContext,
     cloze_groups,
+    cloze_overflow,
     cloze_sides,
+    code_spans,
     curly_deletions,
+    mask,
+    pattern_spans,
     unquote,
 )
 from flashgen.extract.o2a import block_lines
@@ -54,10 +61,13 @@ from flashgen.parse import ParsedNote
 SRGroup = tuple[str, str, str]
 """One card's scheduling from a ``<!--SR:…-->`` comment: (due date, interval, ease)."""
 
-SR_COMMENT_RE = re.compile(r"[ \t]*<!--SR:(.*?)-->")
+# The patterns below stay linear on any line: a run of blanks before what they look for
+# is taken from its start only (``(?<![ \t])``), spans go through ``Delimited``, and
+# repeated groups are atomic (``(?>…)``) so that a failing match never re-splits them.
+SR_COMMENT = Delimited(re.compile(r"(?<![ \t])[ \t]*<!--SR:(.*?)-->"), re.compile(r"-->"))
 """A scheduling comment; group 1 holds its ``!due,interval,ease`` groups."""
 _SR_GROUP_RE = re.compile(r"(\d{4}-\d{2}-\d{2}),(\d+),(\d+)")
-_SR_LINE_RE = re.compile(r"\s*(?:<!--SR:.*?-->\s*)+")
+_SR_LINE_RE = re.compile(r"\s*(?:(?><!--SR:.*?-->)\s*)+")
 
 _LEAF_KINDS = {
     "paragraph_open": "prose",
@@ -75,33 +85,58 @@ _TEXT_KINDS = ("prose", "heading")
 _KEEPS_BLANKS = ("code", "math")
 
 # What cannot hold a separator or a deletion, blanked out of a line before looking.
-_CODE_SPAN_RE = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)")
-_MATH_RE = re.compile(r"\$\$.+?\$\$|(?<![\\\d$])\$(?![\s$]).*?(?<![\s\\])\$(?!\d)")
+_MATH = Delimited(
+    re.compile(r"\$\$.+?\$\$|(?<![\\\d$])\$(?![\s$]).*?(?<![\s\\])\$(?!\d)"),
+    re.compile(r"\$\$|(?<![\s\\])\$(?!\d)"),
+)
 _COMMENT_RE = re.compile(r"<!--.*?(?:-->|$)")
 _TEMPLATE_RE = re.compile(r"<%.*?(?:%>|$)")
-_URL_RE = re.compile(r"<[a-zA-Z][\w+.-]*:[^\s<>]*>|\b[a-zA-Z][\w+.-]*://\S+")
-_LINK_TARGET_RE = re.compile(r"\]\([^)]*\)")
-_NOT_CARD_TEXT = (_CODE_SPAN_RE, _MATH_RE, _COMMENT_RE, _TEMPLATE_RE, _URL_RE, _LINK_TARGET_RE)
+# A bare URL is looked for from the start of its run of scheme characters, and only
+# when "://" ends that run: trying each letter of a long "a.b.c.d…" was quadratic.
+_URL_RE = re.compile(
+    r"<[a-zA-Z][\w+.-]*:[^\s<>]*>"
+    r"|(?<![\w+.-])(?=[\w+.-]+://\S)[\w+.-]*?\b[a-zA-Z][\w+.-]*://\S+"
+)
+_LINK_TARGET = Delimited(re.compile(r"\]\([^)]*\)"), re.compile(r"\)"), multiline=True)
+_NOT_CARD_TEXT: tuple[Finder, ...] = (
+    code_spans,
+    _MATH.spans,
+    pattern_spans(_COMMENT_RE),
+    pattern_spans(_TEMPLATE_RE),
+    pattern_spans(_URL_RE),
+    _LINK_TARGET.spans,
+)
 # Never a separator either: wiki-links, Dataview inline fields, template placeholders.
-_WIKILINK_RE = re.compile(r"!?\[\[.*?\]\]")
-_DATAVIEW_FIELD_RE = re.compile(r"\[[^\[\]]*?::[^\]]*\]|\([^()]*?::[^)]*\)")
-_DOUBLE_BRACES_RE = re.compile(r"\{\{.*?\}\}")
-_NOT_SEPARATOR = (*_NOT_CARD_TEXT, _WIKILINK_RE, _DATAVIEW_FIELD_RE, _DOUBLE_BRACES_RE)
-_TEMPLATE_ONLY_RE = re.compile(r"(?:\s|<%.*?%>|\{\{.*?\}\})+")
+_WIKILINK = Delimited(re.compile(r"!?\[\[.*?\]\]"), re.compile(r"\]\]"))
+_DATAVIEW_BRACKETS = Delimited(
+    re.compile(r"\[[^\[\]]*?::[^\]]*\]"), re.compile(r"\]"), multiline=True
+)
+_DATAVIEW_PARENS = Delimited(re.compile(r"\([^()]*?::[^)]*\)"), re.compile(r"\)"), multiline=True)
+_DOUBLE_BRACES = Delimited(re.compile(r"\{\{.*?\}\}"), re.compile(r"\}\}"))
+_NOT_SEPARATOR: tuple[Finder, ...] = (
+    *_NOT_CARD_TEXT,
+    _WIKILINK.spans,
+    _DATAVIEW_BRACKETS.spans,
+    _DATAVIEW_PARENS.spans,
+    _DOUBLE_BRACES.spans,
+)
+_TEMPLATE_ONLY_RE = re.compile(r"(?:\s|(?><%.*?%>)|(?>\{\{.*?\}\}))+")
 _PAGE_FIELD_RE = re.compile(r"[\w-]+::(?:[ \t]|$)")
 """A Dataview page field: a one-word key, ``::`` and a space (or nothing)."""
 
 _SEPARATOR_RE = re.compile(r"::+")
 _MULTILINE = {"?": False, "??": True}
 """Multi-line separator → whether it makes a reversed card too."""
-_HIGHLIGHT_RE = re.compile(r"==(?=[^\s=])(.+?)(?<=[^\s=])==(?:\^\[([^\]]*)\])?")
-_BOLD_RE = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
+_HIGHLIGHT = Delimited(re.compile(r"==(?=[^\s=])(.+?)(?<=[^\s=])=="), re.compile(r"(?<=[^\s=])=="))
+_HINT_RE = re.compile(r"\^\[([^\]\[\n]*)\]")
+"""An inline footnote right after a highlight, ``==aorta==^[vessel]``: the cloze's hint."""
+_BOLD = Delimited(re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*"), re.compile(r"(?<=\S)\*\*"))
 
 _LIST_MARKER_RE = re.compile(r"\s*(?:[-+*]|\d{1,9}[.)])[ \t]+(?:\[.\][ \t]+)?")
 _HEADING_RE = re.compile(r"\s{0,3}#{1,6}(?:[ \t]+|$)")
-_CLOSING_HASHES_RE = re.compile(r"[ \t]+#+[ \t]*$")
+_CLOSING_HASHES_RE = re.compile(r"(?<![ \t])[ \t]+#+[ \t]*$")
 _SETEXT_RE = re.compile(r"\s{0,3}(?:=+|-+)\s*")
-_BLOCK_ID_RE = re.compile(r"[ \t]+\^([A-Za-z0-9-]+)[ \t]*$")
+_BLOCK_ID_RE = re.compile(r"(?<![ \t])[ \t]+\^([A-Za-z0-9-]+)[ \t]*$")
 _LEADING_TAG_RE = re.compile(r"[ \t]*#([\w/-]+)(?=\s|$)[ \t]*")
 _TAGS_ONLY_RE = re.compile(r"(?:[ \t]*#[\w/-]+)+[ \t]*")
 
@@ -253,6 +288,8 @@ class _Reader:
     template code over several lines."""
     decks: dict[int, list[str | None]] = field(init=False)
     """0-based line → the deck of each flashcard tag on it (None: the note's deck)."""
+    switches: list[tuple[int, str | None]] = field(init=False)
+    """The lines whose flashcard tag sets the deck of the cards below, and that deck."""
     cards: list[Card] = field(default_factory=list)
     """The cards read so far."""
 
@@ -264,6 +301,11 @@ class _Reader:
         for line, tag in _inline_tags(note):
             if self.is_deck_tag(tag):
                 self.decks.setdefault(line, []).append(self._deck_name(tag))
+        self.switches = [
+            (index, decks[0])
+            for index, decks in sorted(self.decks.items())
+            if not self._own_deck_tag(self.lines[index])
+        ]
 
     def is_deck_tag(self, tag: str) -> bool:
         """True for a flashcard tag (``flashcards``, ``flashcards/sub``)."""
@@ -301,7 +343,7 @@ class _Reader:
         text = line.text
         groups = _sr_groups(text) + (_sr_groups(comment.text) if comment else [])
         question = self._strip_start(_strip_list_marker(text[:offset])).strip()
-        answer, block = _block_id(SR_COMMENT_RE.sub("", text[offset + length :]))
+        answer, block = _block_id(_without_comments(text[offset + length :]))
         answer = answer.strip()
         if not question or _template_only(question) or (answer and _template_only(answer)):
             return  # a template's placeholder, or a line such as ":::" that is no card
@@ -368,11 +410,16 @@ class _Reader:
         texts[-1], block = _block_id(texts[-1])
         text = "\n".join(texts)
         masked = "\n".join(
-            _mask(part, _NOT_CARD_TEXT) if line.kind in _TEXT_KINDS else "\0" * len(part)
+            mask(part, _NOT_CARD_TEXT) if line.kind in _TEXT_KINDS else "\0" * len(part)
             for part, line in zip(texts, kept, strict=True)
         )
         deletions = self._deletions(text, masked)
-        for number, group in enumerate(cloze_groups(deletions)):
+        cards = cloze_groups(deletions)
+        overflow = cloze_overflow(text, len(cards))
+        if overflow is not None:
+            self.ctx.warn(kept[0].index + 1, overflow)
+            return
+        for number, group in enumerate(cards):
             front, back = cloze_sides(text, deletions, group[0].group)
             hidden = tuple(deletion.text for deletion in group)
             key = ("block", block, *hidden) if block else ("cloze", *hidden)
@@ -382,19 +429,16 @@ class _Reader:
         """The cloze deletions in *text* that the vault's settings turn on, in order."""
         config = self.ctx.config
         if masked is None:
-            masked = _mask(text, _NOT_CARD_TEXT)
+            masked = mask(text, _NOT_CARD_TEXT)
         found: list[Deletion] = []
         if config.curly_cloze:
             found.extend(curly_deletions(text, masked))
         if config.highlight_cloze:
-            found.extend(
-                Deletion(m.start(), m.end(), text[m.start(1) : m.end(1)], m[2] or "", "")
-                for m in _HIGHLIGHT_RE.finditer(masked)
-            )
+            found.extend(_highlights(text, masked))
         if config.bold_cloze:
             found.extend(
                 Deletion(m.start(), m.end(), text[m.start(1) : m.end(1)], "", "")
-                for m in _BOLD_RE.finditer(masked)
+                for m in _BOLD.finditer(masked)
             )
         kept: list[Deletion] = []
         for deletion in sorted(found, key=lambda d: d.start):
@@ -446,13 +490,8 @@ class _Reader:
         """The deck of the card whose first line is *line*; None for the note's deck."""
         if self._own_deck_tag(line):
             return self.decks[line.index][0]
-        deck = self._frontmatter_deck()
-        for index in sorted(self.decks):
-            if index >= line.index:
-                break
-            if not self._own_deck_tag(self.lines[index]):
-                deck = self.decks[index][0]
-        return deck
+        before = bisect.bisect_left(self.switches, line.index, key=lambda switch: switch[0])
+        return self.switches[before - 1][1] if before else self._frontmatter_deck()
 
     def _own_deck_tag(self, line: Line) -> bool:
         """True when *line* starts with a flashcard tag that is followed by card text."""
@@ -474,26 +513,41 @@ class _Reader:
 
 def _separator(text: str) -> tuple[int, int] | None:
     """Offset and length of the line's ``::`` (2) or ``:::`` (3) separator, if any."""
-    found = _SEPARATOR_RE.search(_mask(text, _NOT_SEPARATOR))
+    if "::" not in text:
+        return None
+    found = _SEPARATOR_RE.search(mask(text, _NOT_SEPARATOR))
     if found is None:
         return None
     return found.start(), min(len(found[0]), 3)
 
 
-def _mask(text: str, patterns: Sequence[re.Pattern[str]]) -> str:
-    """*text* with every match of *patterns* blanked out by NULs, offset for offset."""
-    for pattern in patterns:
-        text = pattern.sub(lambda m: "\0" * len(m[0]), text)
-    return text
+def _highlights(text: str, masked: str) -> Iterator[Deletion]:
+    """The ``==highlight==`` deletions of *text* (found in *masked*), with their hints."""
+    for found in _HIGHLIGHT.finditer(masked):
+        hint = _HINT_RE.match(masked, found.end())
+        end = found.end() if hint is None else hint.end()
+        shown = "" if hint is None else text[hint.start(1) : hint.end(1)]
+        yield Deletion(found.start(), end, text[found.start(1) : found.end(1)], shown, "")
 
 
 def _sr_groups(text: str) -> list[SRGroup]:
     """The ``(due, interval, ease)`` groups of the scheduling comments in *text*."""
     return [
         (due, interval, ease)
-        for comment in SR_COMMENT_RE.finditer(text)
+        for comment in SR_COMMENT.finditer(text)
         for due, interval, ease in _SR_GROUP_RE.findall(comment[1])
     ]
+
+
+def _without_comments(text: str) -> str:
+    """*text* without its scheduling comments (and the blanks before them)."""
+    parts: list[str] = []
+    last = 0
+    for start, end in SR_COMMENT.spans(text):
+        parts.append(text[last:start])
+        last = end
+    parts.append(text[last:])
+    return "".join(parts)
 
 
 def _template_only(text: str) -> bool:
@@ -511,7 +565,8 @@ def _block_id(text: str) -> tuple[str, str]:
 
 
 def _strip_list_marker(text: str) -> str:
-    return _LIST_MARKER_RE.sub("", text, count=1)
+    found = _LIST_MARKER_RE.match(text)  # at the start only: "5 - 3" holds no marker
+    return text if found is None else text[found.end() :]
 
 
 def _strip_heading(text: str) -> str:
@@ -542,7 +597,7 @@ def _card_lines(lines: list[Line], *, keep_headings: bool = False) -> list[Line]
 def _texts(lines: list[Line]) -> list[str]:
     """The Markdown of card lines: headings as plain lines, scheduling comments removed."""
     return [
-        SR_COMMENT_RE.sub("", _strip_heading(line.text) if line.kind == "heading" else line.text)
+        _without_comments(_strip_heading(line.text) if line.kind == "heading" else line.text)
         for line in lines
     ]
 
@@ -563,11 +618,14 @@ def _page_fields(lines: list[Line]) -> set[int]:
     return fields
 
 
+_TEMPLATE_CODE = Delimited(re.compile(r"<%.*?%>", re.DOTALL), re.compile("%>"), multiline=True)
+
+
 def _template_lines(note: ParsedNote) -> set[int]:
     """Lines of Templater code that spans several lines (``<%* … %>``)."""
     text = "\n".join(note.lines)
     lines: set[int] = set()
-    for found in re.finditer(r"<%.*?%>", text, re.DOTALL):
+    for found in _TEMPLATE_CODE.finditer(text):
         first = text.count("\n", 0, found.start())
         last = first + found[0].count("\n")
         if last > first:
@@ -596,4 +654,6 @@ def _frontmatter_tags(frontmatter: dict[str, Any]) -> list[str]:
         items = value
     else:
         return []
-    return [str(item).strip().lstrip("#") for item in items if item is not None]
+    # Scalars only: str() of a nested list of YAML aliases could be astronomically long.
+    scalars = (item for item in items if not isinstance(item, list | dict | set | None))
+    return [str(item).strip().lstrip("#") for item in scalars]
