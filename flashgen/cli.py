@@ -45,6 +45,14 @@ PROGRESS_THRESHOLD = 200
 
 T = TypeVar("T")
 
+output_option = click.option(
+    "-o",
+    "--output",
+    default=DEFAULT_OUTPUT,
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the deck and listing.",
+)
 vault_argument = click.argument(
     "vault", default=DEFAULT_VAULT, type=click.Path(file_okay=False, path_type=Path)
 )
@@ -120,14 +128,7 @@ def cli() -> None:
 
 @cli.command()
 @vault_argument
-@click.option(
-    "-o",
-    "--output",
-    default=DEFAULT_OUTPUT,
-    show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for the deck and listing.",
-)
+@output_option
 @click.option("--strict", is_flag=True, help="Treat warnings as errors (exit status 1).")
 @click.option("--diff", is_flag=True, help="List each new (+), changed (~) and removed (-) card.")
 def build(vault: Path, output: Path, strict: bool, diff: bool) -> None:
@@ -188,14 +189,7 @@ def _describe_deck(export: Export) -> str:
 
 @cli.command()
 @vault_argument
-@click.option(
-    "-o",
-    "--output",
-    default=DEFAULT_OUTPUT,
-    show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for the deck and listing.",
-)
+@output_option
 def watch(vault: Path, output: Path) -> None:
     """Rebuild VAULT's deck whenever a note or an image changes, until Ctrl-C (or SIGTERM).
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+import zipfile
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -114,3 +117,17 @@ def media_files(col: Collection) -> dict[str, bytes]:
 def _db(col: Collection) -> DBProxy:
     assert col.db is not None, "the collection is closed"
     return col.db
+
+
+def package_notes(deck: Path) -> list[tuple[str, str, list[str]]]:
+    """(GUID, tags, fields) of each note stored in the package *deck*, read without Anki."""
+    with zipfile.ZipFile(deck) as archive:
+        data = archive.read("collection.anki2")
+    copy = deck.with_name(f".{deck.name}.read.anki2")
+    copy.write_bytes(data)
+    try:
+        with closing(sqlite3.connect(copy)) as db:
+            rows = db.execute("SELECT guid, tags, flds FROM notes ORDER BY id").fetchall()
+    finally:
+        copy.unlink()
+    return [(guid, tags.strip(), flds.split("\x1f")) for guid, tags, flds in rows]

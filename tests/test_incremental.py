@@ -5,9 +5,7 @@ from __future__ import annotations
 import os
 import pickle
 import shutil
-import sqlite3
 import time
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,7 +24,15 @@ from flashgen.model import Diagnostic
 from flashgen.parse import ParsedNote, parse_note
 from flashgen.review import Rating, ReviewStore
 from flashgen.vault import NoteSource, read_note
-from tests.ankicol import import_apkg, notes_by_guid, open_collection, review, revlog, scheduling
+from tests.ankicol import (
+    import_apkg,
+    notes_by_guid,
+    open_collection,
+    package_notes,
+    review,
+    revlog,
+    scheduling,
+)
 from tests.conftest import MakeVault
 
 NOW = 1_800_000_000.0
@@ -180,16 +186,7 @@ def export(vault: Path, out: Path, now: float = NOW) -> tuple[VaultCards, Export
 
 def deck_notes(deck: Path) -> dict[str, tuple[str, str]]:
     """GUID → (tags, first field) of each note in a package."""
-    with zipfile.ZipFile(deck) as archive:
-        data = archive.read("collection.anki2")
-    path = deck.with_suffix(".read.anki2")
-    path.write_bytes(data)
-    try:
-        with sqlite3.connect(path) as db:
-            rows = db.execute("select guid, tags, flds from notes").fetchall()
-    finally:
-        path.unlink()
-    return {guid: (tags.strip(), flds.split("\x1f")[0]) for guid, tags, flds in rows}
+    return {guid: (tags, fields[0]) for guid, tags, fields in package_notes(deck)}
 
 
 def test_the_deck_is_written_only_when_what_it_holds_changed(

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -17,6 +15,7 @@ from flashgen.cli import cli
 from flashgen.config import Config, parse_config
 from flashgen.errors import ConfigError
 from flashgen.sanitize import sanitize_html
+from tests.ankicol import package_notes
 from tests.conftest import REPO, MakeVault
 
 QA = "> [!question] {q}\n> {a}\n\n"
@@ -36,11 +35,7 @@ def run(*args: str, input: str | None = None) -> tuple[int, str, str]:
 
 
 def deck_fields(deck: Path) -> list[str]:
-    with zipfile.ZipFile(deck) as package, package.open("collection.anki2") as stored:
-        copy = deck.with_suffix(".anki2")
-        copy.write_bytes(stored.read())
-    with sqlite3.connect(copy) as db:
-        return [row[0] for row in db.execute("SELECT flds FROM notes")]
+    return ["\x1f".join(fields) for _guid, _tags, fields in package_notes(deck)]
 
 
 @pytest.fixture

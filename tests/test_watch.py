@@ -5,12 +5,10 @@ from __future__ import annotations
 import os
 import queue
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
 import time
-import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +17,7 @@ from typing import IO
 import watchfiles
 
 from flashgen.watch import Rebuild, VaultFilter, watch_vault
+from tests.ankicol import package_notes
 from tests.conftest import REPO, MakeVault
 
 QA = "> [!QUESTION] {q}\n> {a}\n"
@@ -28,16 +27,7 @@ WAIT = 15.0
 
 def fronts(deck: Path) -> list[str]:
     """The first field of every note in a package."""
-    with zipfile.ZipFile(deck) as archive:
-        data = archive.read("collection.anki2")
-    copy = deck.with_name("read.anki2")
-    copy.write_bytes(data)
-    try:
-        with sqlite3.connect(copy) as db:
-            rows = db.execute("select flds from notes order by flds").fetchall()
-    finally:
-        copy.unlink()
-    return [flds.split("\x1f")[0] for (flds,) in rows]
+    return sorted(fields[0] for _guid, _tags, fields in package_notes(deck))
 
 
 def eventually(check: Callable[[], bool], what: str) -> None:
