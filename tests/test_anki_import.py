@@ -112,3 +112,28 @@ def test_rebuild_after_answer_edit_updates_in_place_and_keeps_history(
         assert scheduling(col, card_id) == reviewed
     finally:
         col.close()
+
+
+def test_comparison_cards_import_with_their_note_type_and_are_listed(
+    sample_vault: Path, tmp_path: Path
+) -> None:
+    listed = CliRunner().invoke(cli, ["cards", str(sample_vault), "--json"])
+    assert listed.exit_code == 0, listed.stderr
+    seed = [c for c in json.loads(listed.stdout) if c["note"] == SEED]
+    kinds = sorted({c["kind"] for c in seed if c["kind"].startswith("comparison")})
+    assert kinds == ["comparison-difference", "comparison-item", "comparison-which"]
+    item = next(c for c in seed if c["kind"] == "comparison-item" and c["item"] == "GANs")
+    assert item["title"] == "Autoregressive vs. Variational Autoencoders vs. GANs"
+    assert item["context"] == ["Autoregressive vs. Variational Autoencoders vs. GANs"]
+
+    deck, _ = build(sample_vault, tmp_path / "out")
+    col = open_collection(tmp_path / "anki")
+    try:
+        import_apkg(col, deck)
+        note = notes_by_guid(col)[item["id"]]
+        assert note.notetype == "flashgen Comparison"
+        assert note.fields["Title"] == "Autoregressive vs. Variational Autoencoders vs. GANs"
+        assert note.fields["Others"] == "Autoregressive Models, Variational Models"
+        assert "<li>Difficult to train because of dual losses</li>" in note.fields["Back"]
+    finally:
+        col.close()
