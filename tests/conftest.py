@@ -39,3 +39,17 @@ def sample_vault(tmp_path: Path) -> Path:
     target = tmp_path / "notes"
     shutil.copytree(SAMPLE_VAULT, target, ignore=shutil.ignore_patterns(".flashgen"))
     return target
+
+
+def assert_only_build_outputs(out: Path, vault: Path) -> None:
+    """A build left the deck, the listing and their state, and no temporary files."""
+    assert sorted(p.name for p in out.iterdir()) == [
+        f".{vault.name}.apkg.render",
+        f".{vault.name}.apkg.state",
+        f"{vault.name}.apkg",
+        f"{vault.name}.json",
+    ]
+    assert sorted(p.name for p in (vault / ".flashgen").iterdir()) == [
+        "cache.pickle",
+        "ledger.pickle",
+    ]

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from flashgen.cli import cli
-from tests.conftest import MakeVault
+from tests.conftest import MakeVault, assert_only_build_outputs
 
 QA = "> [!QUESTION] {q}\n> {a}\n"
 
@@ -38,17 +38,7 @@ def test_build_writes_deck_and_listing(make_vault: MakeVault, tmp_path: Path) ->
         "+1 new ~0 changed -0 removed =0 unchanged",
         f"wrote {out / 'vault.apkg'}: 1 notes in 1 deck, 0 media files",
     ]
-    # the deck, the listing, what the deck holds and its HTML (for the next build); no temp files
-    assert sorted(p.name for p in out.iterdir()) == [
-        ".vault.apkg.render",
-        ".vault.apkg.state",
-        "vault.apkg",
-        "vault.json",
-    ]
-    assert sorted(p.name for p in (vault / ".flashgen").iterdir()) == [
-        "cache.pickle",
-        "ledger.pickle",
-    ]
+    assert_only_build_outputs(out, vault)
 
 
 def test_rebuild_reports_changes_and_leaves_an_unchanged_deck_alone(

@@ -18,7 +18,7 @@ import watchfiles
 
 from flashgen.watch import Rebuild, VaultFilter, watch_vault
 from tests.ankicol import package_notes
-from tests.conftest import REPO, MakeVault
+from tests.conftest import REPO, MakeVault, assert_only_build_outputs
 
 QA = "> [!QUESTION] {q}\n> {a}\n"
 WAIT = 15.0
@@ -119,17 +119,7 @@ def test_watch_rebuilds_after_each_edit_and_stops_cleanly_on_ctrl_c(
     assert code == 0, stderr.seen
     stderr.wait_for("stopped watching")
     assert "Traceback" not in "\n".join(stderr.seen)
-    outputs = sorted(p.name for p in out.iterdir())
-    assert outputs == [  # no temporary files
-        ".vault.apkg.render",
-        ".vault.apkg.state",
-        "vault.apkg",
-        "vault.json",
-    ]
-    assert sorted(p.name for p in (vault / ".flashgen").iterdir()) == [
-        "cache.pickle",
-        "ledger.pickle",
-    ]
+    assert_only_build_outputs(out, vault)
 
 
 @contextmanager

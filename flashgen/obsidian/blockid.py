@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 
+from flashgen.obsidian.inline import starts_word
+
 if TYPE_CHECKING:
     from markdown_it.renderer import RendererProtocol
     from markdown_it.token import Token
@@ -31,9 +33,9 @@ def block_id_plugin(md: MarkdownIt) -> None:
 
 def _block_id_rule(state: StateInline, silent: bool) -> bool:
     """Inline rule: a block id at ``state.pos`` that ends the inline content."""
-    src, start = state.src, state.pos
-    if src[start] != "^" or (start > 0 and not src[start - 1].isspace()):
+    if not starts_word(state, "^"):
         return False
+    src, start = state.src, state.pos
     found = _BLOCK_ID_RE.match(src, start)
     # Inside a link label posMax is the label's end, not the end of the block.
     if found is None or found.end() != len(src) or state.posMax != len(src):

@@ -11,6 +11,8 @@ from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from markdown_it.rules_inline import StateInline
 
+from flashgen.obsidian.inline import starts_word
+
 if TYPE_CHECKING:
     from markdown_it.renderer import RendererProtocol
     from markdown_it.token import Token
@@ -35,9 +37,9 @@ def tag_plugin(md: MarkdownIt) -> None:
 
 def _tag_rule(state: StateInline, silent: bool) -> bool:
     """Inline rule: a tag at ``state.pos``."""
-    src, start = state.src, state.pos
-    if src[start] != "#" or (start > 0 and not src[start - 1].isspace()):
+    if not starts_word(state, "#"):
         return False
+    src, start = state.src, state.pos
     end = start + 1
     while end < state.posMax and _is_tag_char(src[end]):
         end += 1
