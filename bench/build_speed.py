@@ -11,7 +11,9 @@ import time
 from pathlib import Path
 
 from bench.vaultgen import generate_vault
-from flashgen.build import collect, write_outputs
+from flashgen.anki.package import write_apkg
+from flashgen.build.outputs import write_outputs
+from flashgen.build.pipeline import collect
 
 
 def main(argv: list[str]) -> int:
@@ -23,7 +25,7 @@ def main(argv: list[str]) -> int:
         started = time.perf_counter()
         built = collect(vault)
         collected = time.perf_counter()
-        summary = write_outputs(built, out, now=time.time())
+        summary = write_outputs(built, out, now=time.time(), write_deck=write_apkg)
         finished = time.perf_counter()
     cards = len(built.cards)
     total = finished - started

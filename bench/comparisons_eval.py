@@ -24,9 +24,10 @@ from typing import Any
 import yaml
 
 from flashgen.config import Config
-from flashgen.extract import extract_cards
-from flashgen.parse import parse_note
-from flashgen.vault import NoteSource, scan_vault
+from flashgen.markdown.note import parse_note
+from flashgen.sources.registry import extract_cards
+from flashgen.vault.index import scan_vault
+from flashgen.vault.notes import NoteSource
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "comparisons"
 EXPECTED_MARK = "<!-- expected\n"

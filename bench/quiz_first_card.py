@@ -27,9 +27,10 @@ import pexpect
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from flashgen.build import collect  # noqa: E402
-from flashgen.quiz import QuizSession  # noqa: E402
-from flashgen.review import Phase, ReviewStore  # noqa: E402
+from flashgen.build.pipeline import collect  # noqa: E402
+from flashgen.review.scheduler import Phase  # noqa: E402
+from flashgen.review.session import QuizSession  # noqa: E402
+from flashgen.review.store import ReviewStore  # noqa: E402
 
 NOW = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
 CARDS_PER_NOTE = 5

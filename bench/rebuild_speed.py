@@ -18,7 +18,9 @@ import time
 from pathlib import Path
 
 from bench.vaultgen import generate_vault
-from flashgen.build import collect, update_outputs
+from flashgen.anki.package import write_apkg
+from flashgen.build.outputs import update_outputs
+from flashgen.build.pipeline import collect
 
 
 def timed_build(vault: Path, out: Path) -> tuple[int, int, str, float, float]:
@@ -30,7 +32,7 @@ def timed_build(vault: Path, out: Path) -> tuple[int, int, str, float, float]:
     started = time.perf_counter()
     built = collect(vault)
     collected = time.perf_counter()
-    export = update_outputs(built, out, now=time.time())
+    export = update_outputs(built, out, now=time.time(), write_deck=write_apkg)
     exported = time.perf_counter()
     line = f"{export.summary_line()}, deck {'written' if export.written else 'unchanged'}"
     return built.notes_parsed, built.card_count(), line, collected - started, exported - collected

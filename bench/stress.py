@@ -1,6 +1,6 @@
 """Stress a build: a generated vault seeded with pathological notes.
 
-Usage: python -m bench.stress [NOTES] [--defaults] (default 10000 notes)
+Usage: python -m bench.stress [NOTES] [--defaults] [--each] (default 10000 notes)
 
 Writes NOTES generated notes (``bench.vaultgen``) plus every note of
 :data:`PATHOLOGICAL` into a temporary vault, turns on every card source for every note
@@ -11,7 +11,10 @@ memory (this process's maximum resident set size) and the diagnostics by severit
 
 The pathological notes are what years of messy notes hold: pasted logs and HTML, broken
 YAML, runaway nesting, lone syntax characters by the thousand, bad bytes. The tests
-(``tests/test_robustness.py``) build each of them too.
+(``tests/test_robustness.py``) build each of them too, for what it makes; how long each
+takes is measured here: ``--each`` builds every pathological note alone (beside one good
+note) and prints its time, the guard against scans that turn quadratic (each takes
+about a second or two; those scans took minutes).
 """
 
 from __future__ import annotations
@@ -27,7 +30,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench.vaultgen import generate_vault
-from flashgen.build import collect, update_outputs
+from flashgen.anki.package import write_apkg
+from flashgen.build.outputs import update_outputs
+from flashgen.build.pipeline import collect
 
 QA = "> [!question] {q}\n> {a}\n\n"
 """A question callout: every pathological note holds one, which must still be a card."""
@@ -233,8 +238,32 @@ def seed(vault: Path) -> None:
             path.write_text(content, encoding="utf-8")
 
 
+def each_alone() -> None:
+    """Build every pathological note in a vault of its own and print how long it took."""
+    for name, make in PATHOLOGICAL.items():
+        with tempfile.TemporaryDirectory() as temp:
+            vault = Path(temp) / "vault"
+            vault.mkdir()
+            content = make()
+            path = vault / name
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(content, encoding="utf-8")
+            (vault / "good.md").write_text(QA.format(q="Still a card?", a="Yes"))
+            (vault / "flashgen.yaml").write_text(CONFIG, encoding="utf-8")
+            started = time.perf_counter()
+            built = collect(vault, now=time.time(), save=False)
+            took = time.perf_counter() - started
+        print(f"  {name:<20} {took:6.2f} s  {built.card_count()} cards")
+
+
 def main(argv: list[str]) -> int:
     """Generate and seed the vault, build it once, print the figures."""
+    if "--each" in argv:
+        print("each pathological note, built alone:")
+        each_alone()
+        return 0
     numbers = [arg for arg in argv if not arg.startswith("--")]
     notes = int(numbers[0]) if numbers else 10_000
     with tempfile.TemporaryDirectory() as temp:
@@ -245,7 +274,7 @@ def main(argv: list[str]) -> int:
         started = time.perf_counter()
         built = collect(vault, now=time.time())
         collected = time.perf_counter()
-        export = update_outputs(built, Path(temp) / "out", now=time.time())
+        export = update_outputs(built, Path(temp) / "out", now=time.time(), write_deck=write_apkg)
         exported = time.perf_counter()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     severities = Counter(d.severity for d in built.diagnostics)

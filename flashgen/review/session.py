@@ -1,0 +1,260 @@
+"""A quiz session: which card comes next, answers, undo and the closing summary.
+
+No input, output or clock here: the terminal layer asks :class:`QuizSession` for the
+next card, shows it, and passes the rating and the time in. Every answer goes straight
+to the review store, so the session itself holds nothing that a crash could lose.
+
+Order, as in Anki: learning cards that are due, then due review cards (oldest due
+first), then new cards (in note order, at most ``new_limit`` per session), then learning
+cards due within :data:`LEARN_AHEAD`, so that a card failed a minute ago comes back
+before the session ends.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import quote
+
+from flashgen.model import Card
+from flashgen.review.scheduler import CardState, Phase, Rating, utc
+from flashgen.review.store import Preview, Review, ReviewStore
+
+DEFAULT_NEW_LIMIT = 20
+"""New cards shown per session unless ``--new`` says otherwise."""
+
+LEARN_AHEAD = timedelta(minutes=20)
+"""When nothing else is left, learning cards due this soon are shown early (Anki's default)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CardFilter:
+    """Which cards a session takes; an empty field lets every card through."""
+
+    decks: tuple[str, ...] = ()
+    """Deck names; a deck also takes its subdecks (``A`` takes ``A::B``)."""
+    tags: tuple[str, ...] = ()
+    """Tags, with or without ``#``; a tag also takes its children (``a`` takes ``a/b``)."""
+    notes: tuple[str, ...] = ()
+    """Note paths (``.md`` optional), folders, or glob patterns such as ``Math/*``."""
+
+    def matches(self, card: Card) -> bool:
+        """True when *card* passes every non-empty field (any value of a field will do)."""
+        return (
+            (not self.decks or any(_deck_matches(card.deck, deck) for deck in self.decks))
+            and (not self.tags or any(_tag_matches(card.tags, tag) for tag in self.tags))
+            and (not self.notes or any(_note_matches(card.note, note) for note in self.notes))
+        )
+
+    def select(self, cards: Iterable[Card]) -> list[Card]:
+        """The cards that match, in their order."""
+        return [card for card in cards if self.matches(card)]
+
+
+def _deck_matches(deck: str, wanted: str) -> bool:
+    deck, wanted = deck.casefold(), wanted.strip().casefold().replace("/", "::")
+    return deck == wanted or deck.startswith(wanted + "::")
+
+
+def _tag_matches(tags: Sequence[str], wanted: str) -> bool:
+    wanted = wanted.strip().lstrip("#").casefold()
+    return any(tag.casefold() == wanted or tag.casefold().startswith(wanted + "/") for tag in tags)
+
+
+def _note_matches(note: str, wanted: str) -> bool:
+    wanted = wanted.strip().strip("/")
+    if any(char in wanted for char in "*?["):
+        return fnmatch.fnmatchcase(note, wanted) or fnmatch.fnmatchcase(note, wanted + ".md")
+    return note in (wanted, wanted + ".md") or note.startswith(wanted + "/")
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """What the header line shows."""
+
+    due: int
+    """Cards seen before still to come this session (due reviews and learning steps)."""
+    new: int
+    """New cards still to come this session."""
+    done: int
+    """Answers given this session."""
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """The end of a session."""
+
+    reviewed: int
+    """Answers given (undone ones not counted)."""
+    ratings: tuple[tuple[Rating, int], ...]
+    """Answers per rating, every rating listed."""
+    time_spent: timedelta
+    """Time from showing a card to answering it, summed."""
+    next_due: datetime | None
+    """When the earliest of the session's cards is next due; None if none was ever answered."""
+    new_waiting: int
+    """New cards left out by the new-card limit (or not reached)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Answered:
+    card: Card
+    review: Review
+
+
+class QuizSession:
+    """The queue of one quiz session over a review store."""
+
+    def __init__(
+        self,
+        store: ReviewStore,
+        cards: Sequence[Card],
+        now: datetime,
+        *,
+        new_limit: int = DEFAULT_NEW_LIMIT,
+    ) -> None:
+        now = utc(now)
+        self._store = store
+        self._cards = {card.id: card for card in cards}
+        # Only what the queue needs is read: which cards have a state (the others are
+        # new), and the states of cards due soon or in (re)learning.
+        self._seen = store.card_ids() & self._cards.keys()
+        loaded = store.states_due(now + LEARN_AHEAD)
+        self._states = {card_id: loaded[card_id] for card_id in self._cards if card_id in loaded}
+        self._due = sorted(
+            (card for card in cards if self._is_due(card.id, now)),
+            key=lambda card: self._states[card.id].due,
+        )
+        self._learning = [
+            card
+            for card in cards
+            if card.id in self._states
+            and not self._is_due(card.id, now)
+            and self._states[card.id].phase != Phase.REVIEW
+        ]
+        new = [card for card in cards if card.id not in self._seen]
+        self._new = new[: max(new_limit, 0)]
+        self._new_left_out = len(new) - len(self._new)
+        self._front: list[Card] = []
+        self._history: list[_Answered] = []
+
+    def _is_due(self, card_id: str, now: datetime) -> bool:
+        state = self._states.get(card_id)
+        return state is not None and state.due <= now
+
+    def next_card(self, now: datetime) -> Card | None:
+        """Take the next card to show, or None when the session is over."""
+        now = utc(now)
+        self._learning.sort(key=lambda card: self._states[card.id].due)
+        if self._front:
+            return self._front.pop()
+        if self._learning and self._states[self._learning[0].id].due <= now:
+            return self._learning.pop(0)
+        if self._due:
+            return self._due.pop(0)
+        if self._new:
+            return self._new.pop(0)
+        if self._learning and self._states[self._learning[0].id].due <= now + LEARN_AHEAD:
+            return self._learning.pop(0)
+        return None
+
+    def put_back(self, card: Card) -> None:
+        """Return a card taken with :meth:`next_card` but not answered; it comes next."""
+        self._front.append(card)
+
+    def preview(self, card: Card, now: datetime) -> Preview:
+        """What each rating would do to *card* (call when its answer is shown)."""
+        return self._store.preview(card, now)
+
+    def answer(self, preview: Preview, rating: Rating, now: datetime, duration_ms: int) -> None:
+        """Record the answer (committed before this returns) and requeue learning cards."""
+        card = preview.card
+        review = self._store.answer(preview, rating, now, duration_ms)
+        state = self._store.state(card.id)
+        assert state is not None
+        self._states[card.id] = state
+        self._seen.add(card.id)
+        if state.phase != Phase.REVIEW:
+            self._learning.append(card)
+        self._history.append(_Answered(card, review))
+
+    def undo(self) -> Card | None:
+        """Take back this session's last answer; return its card, which comes next.
+
+        None when this session has no answer left to undo.
+        """
+        if not self._history:
+            return None
+        last = self._history[-1]
+        restored = self._store.undo(last.review)
+        self._history.pop()
+        card = last.card
+        self._learning = [other for other in self._learning if other.id != card.id]
+        self._set_state(card.id, restored)
+        self._front.append(card)
+        return card
+
+    def _set_state(self, card_id: str, state: CardState | None) -> None:
+        if state is None:
+            self._states.pop(card_id, None)
+            self._seen.discard(card_id)
+        else:
+            self._states[card_id] = state
+
+    def can_undo(self) -> bool:
+        """True when this session has an answer to take back."""
+        return bool(self._history)
+
+    def progress(self, now: datetime, current: Card | None = None) -> Progress:
+        """Counts for the header, *current* (the card on screen) included in its group."""
+        horizon = utc(now) + LEARN_AHEAD
+        waiting = [*self._front, *([current] if current is not None else [])]
+        new = len(self._new) + sum(1 for card in waiting if card.id not in self._seen)
+        due = len(self._due) + sum(1 for card in waiting if card.id in self._seen)
+        due += sum(1 for card in self._learning if self._states[card.id].due <= horizon)
+        return Progress(due, new, len(self._history))
+
+    def summary(self) -> Summary:
+        """Totals for the session so far."""
+        counts = Counter(answered.review.rating for answered in self._history)
+        spent = sum(answered.review.duration_ms for answered in self._history)
+        return Summary(
+            reviewed=len(self._history),
+            ratings=tuple((rating, counts[rating]) for rating in Rating),
+            time_spent=timedelta(milliseconds=spent),
+            next_due=self._store.first_due(self._cards.keys()),
+            new_waiting=self._new_left_out
+            + len(self._new)
+            + sum(1 for card in self._front if card.id not in self._seen),
+        )
+
+
+def format_interval(interval: timedelta) -> str:
+    """An interval as Anki shows it: ``45s``, ``10m``, ``3h``, ``4d``, ``1.5mo``, ``2.1y``."""
+    seconds = max(interval.total_seconds(), 0.0)
+    if seconds < 60:
+        return f"{round(seconds)}s"
+    if seconds < 3600:
+        return f"{round(seconds / 60)}m"
+    if seconds < 86400:
+        return f"{round(seconds / 3600)}h"
+    days = seconds / 86400
+    if days < 30:
+        return f"{round(days)}d"
+    if days < 365:
+        return f"{days / 30:.1f}mo"
+    return f"{days / 365:.1f}y"
+
+
+def source_location(card: Card, prefix: str = "") -> str:
+    """Where the card is written, as ``prefix/note.md:line`` (editors open that form)."""
+    return f"{prefix}{card.note}:{card.line}"
+
+
+def obsidian_uri(vault_name: str, note: str) -> str:
+    """The ``obsidian://open`` link that opens *note* of the vault named *vault_name*."""
+    file = note.removesuffix(".md")
+    return f"obsidian://open?vault={quote(vault_name, safe='')}&file={quote(file, safe='')}"

@@ -1,0 +1,91 @@
+"""Cloze deletions, shared by the sources that read them (spaced repetition, Obsidian_to_Anki)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from flashgen.markdown.source import Delimited
+
+_CURLY_CLOZE = Delimited(
+    re.compile(r"\{\{c(\d+)::(.+?)(?:::([^{}]*?))?\}\}", re.DOTALL),
+    re.compile(r"\}\}"),
+    multiline=True,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Deletion:
+    """One cloze deletion in a card's Markdown text."""
+
+    start: int
+    """Offset of its first character, markup included."""
+    end: int
+    """Offset just past its last character, markup (and hint) included."""
+    text: str
+    """The Markdown it hides."""
+    hint: str
+    """What the front shows instead (``[hint]``); empty for ``[...]``."""
+    group: str
+    """Deletions sharing a group are hidden on one card (Anki's ``c1``)."""
+
+
+def curly_deletions(text: str, masked: str | None = None) -> list[Deletion]:
+    """The ``{{c1::text}}`` / ``{{c1::text::hint}}`` deletions of *text*, grouped by number.
+
+    *masked* is *text* with the parts that cannot hold a deletion (code, math) blanked
+    out, offset for offset; by default nothing is.
+    """
+    return [
+        Deletion(m.start(), m.end(), text[m.start(2) : m.end(2)], m[3] or "", f"c{m[1]}")
+        for m in _CURLY_CLOZE.finditer(text if masked is None else masked)
+    ]
+
+
+MAX_CLOZE_CHARACTERS = 5_000_000
+"""Most characters the cloze cards of one text may hold together, each holding the whole
+text: a pasted log full of ``==`` would make thousands of cards of a megabyte each."""
+
+
+def cloze_overflow(text: str, cards: int) -> str | None:
+    """Why *text* makes none of its *cards* cloze cards, or None when they are not too large."""
+    total = len(text) * cards
+    if total <= MAX_CLOZE_CHARACTERS:
+        return None
+    return (
+        f"{cards:,} cloze deletions in a text of {len(text):,} characters would make cards of"
+        f" {total:,} characters in all (at most {MAX_CLOZE_CHARACTERS:,}); no cloze card is"
+        " made from it: split it with blank lines"
+    )
+
+
+def cloze_groups(deletions: list[Deletion]) -> list[list[Deletion]]:
+    """The deletions one card each hides, in order of first appearance."""
+    groups: dict[str, list[Deletion]] = {}
+    for deletion in deletions:
+        groups.setdefault(deletion.group, []).append(deletion)
+    return list(groups.values())
+
+
+def cloze_sides(text: str, deletions: list[Deletion], group: str) -> tuple[str, str]:
+    """Front and back of the card that asks for *group*.
+
+    The front hides the group's deletions as ``[...]`` (or ``[hint]``), the back shows
+    them highlighted; every other deletion is plain text on both sides.
+    """
+    front: list[str] = []
+    back: list[str] = []
+    last = 0
+    for deletion in sorted(deletions, key=lambda d: d.start):
+        front.append(text[last : deletion.start])
+        back.append(text[last : deletion.start])
+        if deletion.group == group:
+            front.append(f"[{deletion.hint or '...'}]")
+            back.append(f"=={deletion.text}==")
+        else:
+            front.append(deletion.text)
+            back.append(deletion.text)
+        last = deletion.end
+    front.append(text[last:])
+    back.append(text[last:])
+    return "".join(front), "".join(back)

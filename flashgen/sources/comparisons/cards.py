@@ -1,0 +1,152 @@
+"""Making the cards of a comparison: one per item, "which one?" per fact, or a difference."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+
+from flashgen.model import Card, CardKind
+from flashgen.sources.comparisons.sections import (
+    Comparison,
+    Fact,
+    Item,
+    find_comparisons,
+    items_from_blocks,
+    items_from_subheadings,
+    section_source,
+)
+from flashgen.sources.context import Extracted, NoteContext
+
+# A prose-only "X vs. Y" section that talks about a plot names its axes, not things
+# to compare: "Residuals vs. Fitted Values".
+_PLOT_RE = re.compile(
+    r"\b(?:plot|plots|plotted|plotting|scatter\s*plot|x-axis|y-axis|axis|axes)\b",
+    re.IGNORECASE,
+)
+
+
+def extract_comparisons(ctx: NoteContext) -> Extracted:
+    """Item, "which one?" and difference cards for every comparison section of the note."""
+    return Extracted(list(_comparison_cards(ctx)))
+
+
+def _comparison_cards(ctx: NoteContext) -> Iterator[Card]:
+    """Item, "which one?" and difference cards for every comparison section of the note."""
+    for comp in find_comparisons(ctx.note):
+        items = items_from_subheadings(ctx.note, comp) or items_from_blocks(ctx.note, comp)
+        if items:
+            yield from item_cards(ctx, comp, items)
+            if ctx.config.discrimination:
+                yield from discrimination_cards(ctx, comp, items)
+        else:
+            card = difference_card(ctx, comp)
+            if card is not None:
+                yield card
+
+
+def join_names(names: Sequence[str], conjunction: str) -> str:
+    """``A``, ``A and B``, ``A, B and C``."""
+    if len(names) <= 1:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} {conjunction} {names[-1]}"
+
+
+def _capitalise(text: str) -> str:
+    """Upper-case the first letter when the first word is all lower case (``mean`` → ``Mean``)."""
+    first = text.split(" ", 1)[0]
+    return text[0].upper() + text[1:] if first.isalpha() and first.islower() else text
+
+
+def item_front(comp: Comparison, item: Item, others: Sequence[str]) -> str:
+    """``In *A vs. B*, what characterises **A models** compared with B?``"""
+    return (
+        f"In *{comp.title}*, what characterises **{item.label}**"
+        f" compared with {join_names(others, 'and')}?"
+    )
+
+
+def which_front(comp: Comparison, fact: Fact) -> str:
+    """``A, B or C: which one? — fact``"""
+    options = join_names([name.text for name in comp.names], "or")
+    return f"{_capitalise(options)}: which one? — {fact.text}"
+
+
+def difference_front(comp: Comparison) -> str:
+    """``What is the difference between A and B?`` (``differences`` for three or more)."""
+    names = join_names([name.text for name in comp.names], "and")
+    noun = "difference" if len(comp.names) == 2 else "differences"
+    verb = "is" if len(comp.names) == 2 else "are"
+    return f"What {verb} the {noun} between {names}?"
+
+
+def item_cards(ctx: NoteContext, comp: Comparison, items: Sequence[Item]) -> Iterator[Card]:
+    """One card per item: what characterises it, and its facts as the back."""
+    for item in items:
+        others = [other.label for other in items if other is not item]
+        if not item.back.strip():
+            ctx.warn(
+                item.line,
+                f"comparison item '{item.label}' has nothing under it; no card:"
+                " write its facts below it",
+            )
+            continue
+        yield ctx.card(
+            CardKind.COMPARISON_ITEM,
+            item_front(comp, item, others),
+            item.back,
+            line=item.line,
+            context=comp.context,
+            key=("comparison-item", comp.key, comp.names[item.name].key),
+            extra=(("title", comp.title), ("item", item.label), ("others", ", ".join(others))),
+        )
+
+
+def discrimination_cards(
+    ctx: NoteContext, comp: Comparison, items: Sequence[Item]
+) -> Iterator[Card]:
+    """One "which one?" card per bullet fact that only one item has."""
+    owners: dict[str, set[int]] = {}
+    for item in items:
+        for fact in item.facts:
+            owners.setdefault(_fact_key(fact), set()).add(item.name)
+    for item in items:
+        name = comp.names[item.name]
+        for fact in item.facts:
+            if len(owners[_fact_key(fact)]) > 1:
+                continue  # the same fact under two items has no single answer
+            # "others" stays empty: the note type shows it on the front, where it
+            # would give the answer away.
+            yield ctx.card(
+                CardKind.COMPARISON_WHICH,
+                which_front(comp, fact),
+                name.text,
+                line=fact.line,
+                context=comp.context,
+                key=("comparison-which", comp.key, name.key, _fact_key(fact)),
+                extra=(("title", comp.title), ("item", name.text), ("others", "")),
+            )
+
+
+def _fact_key(fact: Fact) -> str:
+    return " ".join(fact.text.casefold().split())
+
+
+def difference_card(ctx: NoteContext, comp: Comparison) -> Card | None:
+    """The card of a prose-only comparison; None when empty or about a plot."""
+    body = section_source(ctx.note, comp.heading.line, comp.end_line)
+    if not body.strip() or is_plot(comp, body):
+        return None
+    return ctx.card(
+        CardKind.COMPARISON_DIFFERENCE,
+        difference_front(comp),
+        body,
+        line=comp.heading.line,
+        context=comp.context,
+        key=("comparison-difference", comp.key),
+        extra=(("title", comp.title), ("item", ""), ("others", "")),
+    )
+
+
+def is_plot(comp: Comparison, body: str) -> bool:
+    """True when "Y vs. X" names a plot's axes rather than things to compare."""
+    return bool(_PLOT_RE.search(comp.title) or _PLOT_RE.search(body))

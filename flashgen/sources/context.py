@@ -1,0 +1,142 @@
+"""What every card source shares: the note in hand, Markdown slicing and finishing."""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+
+from flashgen.config import Config
+from flashgen.markdown.note import ParsedNote
+from flashgen.markdown.source import replace_wikilinks
+from flashgen.markdown.wikilink import IMAGE_EXTENSIONS, WikiRef
+from flashgen.model import Card, CardKind, Diagnostic, Severity, SrHistory
+from flashgen.vault.index import VaultIndex, leaves_vault
+
+
+def is_image(target: str) -> bool:
+    """True when an embed target names an image file."""
+    return posixpath.splitext(target)[1].lower() in IMAGE_EXTENSIONS
+
+
+@dataclass(frozen=True, slots=True)
+class Extracted:
+    """What one source made of a note."""
+
+    cards: list[Card]
+    """Its cards, in note order."""
+    replaces: frozenset[int] = frozenset()
+    """1-based first lines of question callouts whose content these cards are: such a
+    callout is these cards, not one more question card."""
+
+
+@dataclass(slots=True)
+class NoteContext:
+    """One note being turned into cards, with the vault it resolves links against."""
+
+    note: ParsedNote
+    """The parsed note."""
+    vault: VaultIndex
+    """The vault, for link and embed resolution."""
+    config: Config
+    """The vault's flashgen configuration."""
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    """Problems found while extracting."""
+    resolved: dict[str, str | None] = field(default_factory=dict)
+    """Embed target → vault path (None when missing or outside the vault)."""
+    claimed: dict[int, str] = field(default_factory=dict)
+    """0-based line → the source whose syntax owns it (see ``registry.Source.claims``)."""
+
+    def claimed_by_others(self, source: str) -> set[int]:
+        """The lines that sources other than *source* own."""
+        return {line for line, owner in self.claimed.items() if owner != source}
+
+    @property
+    def deck(self) -> str:
+        """The note's deck: frontmatter ``deck:``, else vault name and folders."""
+        if self.note.deck:
+            return self.note.deck.replace("/", "::")
+        folder = posixpath.dirname(self.note.path)
+        folders = folder.split("/") if self.config.deck_folders else []
+        parts = [self.config.deck_root or self.vault.name, *(p for p in folders if p)]
+        return "::".join(parts)
+
+    def warn(self, line: int, message: str, severity: Severity = "warning") -> None:
+        """Record a diagnostic at a 1-based line of this note."""
+        self.diagnostics.append(Diagnostic(self.note.path, line, severity, message))
+
+    def resolve_embeds(self) -> None:
+        """Resolve every image embed of the note once, reporting missing and outside ones."""
+        for embed in self.note.embeds:
+            target = embed.ref.target
+            if target in self.resolved:
+                continue
+            if leaves_vault(target, self.note.path):
+                self.resolved[target] = None
+                self.warn(embed.line, f"embed '{target}' points outside the vault; not read")
+                continue
+            found = self.vault.resolve(target, self.note.path)
+            self.resolved[target] = found
+            if found is None and is_image(target):
+                self.warn(
+                    embed.line,
+                    f"image '{target}' not found in the vault; add the file or fix the name",
+                )
+
+    def card(
+        self,
+        kind: CardKind,
+        front: str,
+        back: str,
+        *,
+        line: int,
+        context: tuple[str, ...],
+        key: tuple[str, ...],
+        extra: tuple[tuple[str, str], ...] = (),
+        history: SrHistory | None = None,
+    ) -> Card:
+        """Build a card of this note: finishes the Markdown and gathers its media."""
+        media: list[str] = []
+        front = self.finish(front, media)
+        back = self.finish(back, media)
+        return Card(
+            id="",
+            kind=kind,
+            front=front,
+            back=back,
+            note=self.note.path,
+            line=line,
+            context=context,
+            tags=self.note.tags,
+            deck=self.deck,
+            media=tuple(dict.fromkeys(media)),
+            extra=extra,
+            history=history,
+            key=tuple(map(str, key)),  # plain strings: keys go into state files
+        )
+
+    def finish(self, markdown: str, media: list[str]) -> str:
+        """Show wiki-links as their text and point image embeds at their vault path."""
+
+        def replace(ref: WikiRef) -> str:
+            if not ref.embed:
+                return ref.display
+            found = self.resolved.get(ref.target)
+            if found is None or not is_image(found):
+                # a missing image stays an embed, which the exporters show as missing
+                return f"![[{ref.target}]]" if is_image(ref.target) else ref.display
+            media.append(found)
+            return f"![[{found}{_size(ref)}]]"
+
+        return replace_wikilinks(markdown, replace).strip()
+
+
+def _size(ref: WikiRef) -> str:
+    if ref.width is None:
+        return ""
+    return f"|{ref.width}" + (f"x{ref.height}" if ref.height is not None else "")
+
+
+# --- searching in linear time ----------------------------------------------------------
+
+
+# --- cloze deletions, shared by the spaced-repetition and Obsidian_to_Anki sources ---------
