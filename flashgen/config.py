@@ -13,8 +13,8 @@ from typing import Any
 import yaml
 
 from flashgen.errors import ConfigError
-from flashgen.vault.index import inside_vault
 from flashgen.vault.notes import clean_text
+from flashgen.vault.paths import inside_vault
 
 CONFIG_NAME = "flashgen.yaml"
 

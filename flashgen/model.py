@@ -113,6 +113,11 @@ class Card:
     """Kind-specific fields (e.g. a comparison's ``title`` and ``others``)."""
     history: SrHistory | None = None
     """Review history the note carries for the card (obsidian-spaced-repetition)."""
+    family: str = ""
+    """Shared by the cards of one source block, which are siblings: the deletions of one
+    cloze passage, a card and its reverse, the cards of one comparison section. Set by
+    the sources from the note and the block; the same within a build, not across edits
+    (it is no identity). ``""``: the card has no siblings."""
     key: tuple[str, ...] = field(default=(), repr=False, compare=False)
     """What identifies the card within its note; the identity stage derives ``id`` from it."""
 
@@ -161,6 +166,7 @@ class Card:
             self.media,
             self.extra,
             None if history is None else (history.due.isoformat(), history.interval, history.ease),
+            self.family,
         )
 
     def to_record(self) -> Record:
@@ -172,9 +178,24 @@ class Card:
         """The card :meth:`to_record` made; ``ValueError`` when *record* is not one."""
         if not isinstance(record, tuple) or len(record) != _RECORD_LENGTH:
             raise ValueError("not a card record")
-        card_id, kind, front, back, note, line, context, tags, deck, media, extra, sr, key = record
+        (
+            card_id,
+            kind,
+            front,
+            back,
+            note,
+            line,
+            context,
+            tags,
+            deck,
+            media,
+            extra,
+            sr,
+            family,
+            key,
+        ) = record
         if not (
-            _all_str(card_id, front, back, note, deck)
+            _all_str(card_id, front, back, note, deck, family)
             and isinstance(line, int)
             and _str_tuple(context)
             and _str_tuple(tags)
@@ -204,11 +225,12 @@ class Card:
             media,
             extra,
             history,
+            family,
             key,
         )
 
 
-_RECORD_LENGTH = 13
+_RECORD_LENGTH = 14
 
 
 def _all_str(*values: object) -> bool:

@@ -218,6 +218,6 @@ def _removed(value: object, version: int) -> dict[str, Removed]:
             raise ValueError("a removed card is malformed")
         record = entry[2]
         if version == 2 and record is not None and len(record) == 12:
-            record = (*record[:11], None, record[11])  # version 2 had no history field
+            record = (*record[:11], None, "", record[11])  # version 2: no history, no family
         removed[stable] = Removed(entry[0], entry[1], record)
     return removed

@@ -33,7 +33,7 @@ from types import TracebackType
 from flashgen.errors import FlashgenError
 from flashgen.model import Card
 from flashgen.review.scheduler import DEFAULT_RETENTION, CardState, Phase, Rating, Scheduler, utc
-from flashgen.vault.index import inside_vault
+from flashgen.vault.paths import inside_vault
 
 SCHEMA_VERSION = 1
 """The ``PRAGMA user_version`` this flashgen writes; ``schema.sql`` is that version."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
 from dataclasses import dataclass, field
 
@@ -93,6 +94,7 @@ class NoteContext:
         key: tuple[str, ...],
         extra: tuple[tuple[str, str], ...] = (),
         history: SrHistory | None = None,
+        family: tuple[str, ...] = (),
     ) -> Card:
         """Build a card of this note: finishes the Markdown and gathers its media."""
         media: list[str] = []
@@ -111,8 +113,14 @@ class NoteContext:
             media=tuple(dict.fromkeys(media)),
             extra=extra,
             history=history,
+            family=self.family_id(family) if family else "",
             key=tuple(map(str, key)),  # plain strings: keys go into state files
         )
+
+    def family_id(self, block: tuple[str, ...]) -> str:
+        """The ``Card.family`` of the cards of *block* (a key naming it within the note)."""
+        material = "\x1f".join((self.note.path, *block))
+        return hashlib.blake2b(material.encode("utf-8"), digest_size=8).hexdigest()
 
     def finish(self, markdown: str, media: list[str]) -> str:
         """Show wiki-links as their text and point image embeds at their vault path."""

@@ -156,7 +156,14 @@ class _Block:
         identity = ("o2a", self.note_id, *suffix) if self.note_id else (kind.value, *key)
         extra = (("o2a_id", self.note_id),) if self.note_id else ()
         card = self.ctx.card(
-            kind, front, back, line=self.line, context=self.context, key=identity, extra=extra
+            kind,
+            front,
+            back,
+            line=self.line,
+            context=self.context,
+            key=identity,
+            extra=extra,
+            family=("o2a", str(self.line)),  # a block is one Anki note, its cards siblings
         )
         tags = tuple(dict.fromkeys((*card.tags, *self.tags)))
         return dataclasses.replace(card, deck=self.deck or card.deck, tags=tags)

@@ -378,10 +378,11 @@ class _Reader:
     ) -> None:
         """A basic card, and with *reversed_* its reverse; one scheduling group each."""
         key: tuple[str, ...] = ("block", block) if block else ("basic", question)
-        self._add(CardKind.BASIC, question, answer, line, key, groups[:1])
+        family = ("pair", str(line.index)) if reversed_ else ()
+        self._add(CardKind.BASIC, question, answer, line, key, groups[:1], family)
         if reversed_:
             key = ("block", block, "reversed") if block else ("reversed", answer)
-            self._add(CardKind.REVERSED, answer, question, line, key, groups[1:2])
+            self._add(CardKind.REVERSED, answer, question, line, key, groups[1:2], family)
 
     def _cloze(self, lines: list[Line]) -> None:
         groups = [group for line in lines for group in _sr_groups(line.text)]
@@ -406,7 +407,9 @@ class _Reader:
             front, back = cloze_sides(text, deletions, group[0].group)
             hidden = tuple(deletion.text for deletion in group)
             key = ("block", block, *hidden) if block else ("cloze", *hidden)
-            self._add(CardKind.CLOZE, front, back, kept[0], key, groups[number : number + 1])
+            history = groups[number : number + 1]
+            family = ("passage", str(kept[0].index))
+            self._add(CardKind.CLOZE, front, back, kept[0], key, history, family)
 
     def _deletions(self, text: str, masked: str | None = None) -> list[Deletion]:
         """The cloze deletions in *text* that the vault's settings turn on, in order."""
@@ -439,6 +442,7 @@ class _Reader:
         line: Line,
         key: tuple[str, ...],
         groups: Sequence[SRGroup],
+        family: tuple[str, ...] = (),
     ) -> None:
         card = self.ctx.card(
             kind,
@@ -448,6 +452,7 @@ class _Reader:
             context=self.ctx.note.context_at(line.token),
             key=key,
             history=groups[0] if groups else None,
+            family=family,
         )
         deck = self._deck_at(line)
         self.cards.append(card if deck is None else dataclasses.replace(card, deck=deck))

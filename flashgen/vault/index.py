@@ -16,6 +16,8 @@ from pathlib import Path
 
 from flashgen.errors import VaultNotFound
 from flashgen.model import Diagnostic
+from flashgen.vault.paths import inside_vault
+from flashgen.vault.settings import ObsidianSettings, read_settings
 
 SKIPPED_FOLDERS = frozenset({".obsidian", ".trash", ".flashgen", ".git"})
 """Folders never read (hidden folders are skipped too)."""
@@ -43,6 +45,8 @@ class VaultIndex:
     """Vault-relative POSIX path → stamp, for every file that is not skipped."""
     diagnostics: list[Diagnostic] = field(default_factory=list)
     """Problems met while walking (symlinks out of the vault, unreadable folders)."""
+    settings: ObsidianSettings = field(default_factory=ObsidianSettings)
+    """The vault's Obsidian settings (``.obsidian/``)."""
     _by_name: dict[str, list[str]] = field(default_factory=dict)
 
     @property
@@ -140,6 +144,8 @@ def scan_vault(root: Path) -> VaultIndex:
             f"the vault folder's name {printable_path(index.root.name)!r} is not UTF-8;"
             " rename the folder"
         )
+    index.settings, problems = read_settings(index.root)
+    index.diagnostics.extend(problems)
     for rel, stamp in _walk(index, index.root, "", {_dir_key(index.root)}):
         index.files[rel] = stamp
     return index
@@ -207,11 +213,3 @@ def _is_utf8(name: str) -> bool:
 def printable_path(path: str) -> str:
     """*path* with the bytes that are not UTF-8 (lone surrogates) shown as U+FFFD."""
     return os.fsencode(path).decode("utf-8", errors="replace")
-
-
-def inside_vault(root: Path, path: Path) -> bool:
-    """True when *path*, symlinks followed, is inside the resolved vault folder *root*."""
-    try:
-        return path.resolve().is_relative_to(root)
-    except (OSError, RuntimeError):
-        return False

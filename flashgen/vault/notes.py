@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flashgen.model import Diagnostic
-from flashgen.vault.index import inside_vault
+from flashgen.vault.paths import inside_vault
 
 _BINARY_SNIFF = 8192
 

@@ -97,6 +97,7 @@ def item_cards(ctx: NoteContext, comp: Comparison, items: Sequence[Item]) -> Ite
             line=item.line,
             context=comp.context,
             key=("comparison-item", comp.key, comp.names[item.name].key),
+            family=("comparison", str(comp.heading.line)),
             extra=(("title", comp.title), ("item", item.label), ("others", ", ".join(others))),
         )
 
@@ -123,6 +124,7 @@ def discrimination_cards(
                 line=fact.line,
                 context=comp.context,
                 key=("comparison-which", comp.key, name.key, _fact_key(fact)),
+                family=("comparison", str(comp.heading.line)),
                 extra=(("title", comp.title), ("item", name.text), ("others", "")),
             )
 
