@@ -58,9 +58,6 @@ Link = tuple[str, str, str | None]
 """A link resolved while extracting: (target, from note, vault path or None)."""
 
 
-
-
-
 def fingerprint(card: Card) -> bytes:
     """A digest of a card's content: every field but its id and key."""
     return hashlib.blake2b(repr(card.content()).encode("utf-8"), digest_size=PRINT_SIZE).digest()

@@ -357,7 +357,3 @@ def _unsaved(what: str, err: OutputError) -> Diagnostic:
         f"cannot save the {what} ({err}); the next build reads every note again"
         " and edited cards may get new ids: make the folder writable",
     )
-
-
-
-

@@ -10,13 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from flashgen.cli.commands import cli
-from tests.helpers import QA, run_cli
 from tests.conftest import MakeVault, assert_only_build_outputs
-
-
+from tests.helpers import QA, run_cli
 
 run = run_cli
 
@@ -44,10 +40,7 @@ def test_rebuild_reports_changes_and_leaves_an_unchanged_deck_alone(
 ) -> None:
     vault = make_vault(
         {
-            "a.md": "# A\n\n"
-            + QA.format(q="What is 2+2?", a="4")
-            + "\n"
-            + QA.format(q="Gone?", a="Yes"),
+            "a.md": "# A\n\n" + QA.format(q="What is 2+2?", a="4") + QA.format(q="Gone?", a="Yes"),
             "b.md": QA.format(q="What is 3+3?", a="6"),
         }
     )
@@ -65,7 +58,7 @@ def test_rebuild_reports_changes_and_leaves_an_unchanged_deck_alone(
     assert deck.stat().st_mtime_ns == before
 
     (vault / "a.md").write_text(
-        "# A\n\n" + QA.format(q="What is 2+2?", a="four") + "\n" + QA.format(q="New?", a="Yes!")
+        "# A\n\n" + QA.format(q="What is 2+2?", a="four") + QA.format(q="New?", a="Yes!")
     )
     code, stdout, err = run("build", str(vault), "-o", str(out), "--diff")
     assert code == 0

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from flashgen.anki.package import write_apkg
-
 import os
 import pickle
 import shutil
@@ -19,6 +17,7 @@ import pytest
 import flashgen
 import flashgen.build.cache
 import flashgen.build.pipeline
+from flashgen.anki.package import write_apkg
 from flashgen.build.cache import cache_path
 from flashgen.build.outputs import Export, update_outputs
 from flashgen.build.pipeline import VaultCards, collect
@@ -29,6 +28,7 @@ from flashgen.model import Diagnostic
 from flashgen.review.scheduler import Rating
 from flashgen.review.store import ReviewStore
 from flashgen.vault.notes import NoteSource, read_note
+from tests.conftest import MakeVault
 from tests.helpers import (
     PNG,
     QA,
@@ -40,7 +40,6 @@ from tests.helpers import (
     revlog,
     scheduling,
 )
-from tests.conftest import MakeVault
 
 NOW = 1_800_000_000.0
 DAY = 86_400.0
@@ -318,11 +317,11 @@ SCENARIOS = {
     "section reorder": Scenario(reorder, ("What surounds evry cell?", "Source", "Cells.md:8<")),
     "note rename": Scenario(
         move("Chem/Atoms.md", "Chem/Atomic structure.md"),
-        ("What is in the nucleus?", "Source", "Chem/Atomic structure.md:4"),
+        ("What is in the nucleus?", "Source", "Chem/Atomic structure.md:5"),
     ),
     "note moved to another folder": Scenario(
         move("Chem/Atoms.md", "Physics/Atoms.md"),
-        ("What is in the nucleus?", "Source", "Physics/Atoms.md:4"),
+        ("What is in the nucleus?", "Source", "Physics/Atoms.md:5"),
     ),
     "cloze deletion added": Scenario(
         rewrite("Bio/Cells.md", "make ATP from", "make ==ATP== from"),

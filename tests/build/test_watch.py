@@ -16,9 +16,10 @@ from typing import IO
 
 import watchfiles
 
+from flashgen.anki.package import write_apkg
 from flashgen.build.watch import Rebuild, VaultFilter, watch_vault
-from tests.helpers import QA, package_notes
 from tests.conftest import REPO, MakeVault, assert_only_build_outputs
+from tests.helpers import QA, package_notes
 
 WAIT = 15.0
 """Seconds any one step may take, on a slow machine."""
@@ -99,7 +100,7 @@ def test_watch_rebuilds_after_each_edit_and_stops_cleanly_on_ctrl_c(
         stderr.wait_for(f"watching {vault} for changes (Ctrl-C to stop)")
         assert fronts(deck) == ["First?"]
 
-        two = QA.format(q="First?", a="1") + "\n" + QA.format(q="Second?", a="2")
+        two = QA.format(q="First?", a="1") + QA.format(q="Second?", a="2")
         (vault / "a.md").write_text(two)
         eventually(lambda: fronts(deck) == ["First?", "Second?"], "the new card in the deck")
         assert stdout.wait_for("Second?") == "+ a.md:4 qa Second?"
@@ -128,7 +129,12 @@ def watching(vault: Path, out: Path, builds: list[Rebuild]) -> Iterator[None]:
     thread = threading.Thread(
         target=watch_vault,
         args=(vault, out),
-        kwargs={"on_build": builds.append, "stop": stop, "clock": time.time},
+        kwargs={
+            "on_build": builds.append,
+            "stop": stop,
+            "clock": time.time,
+            "write_deck": write_apkg,
+        },
     )
     thread.start()
     try:
