@@ -225,8 +225,12 @@ def _build_decks(
         decks[name] = genanki.Deck(did, name)
     links: dict[str, tuple[str, str]] = {}
     tags: dict[tuple[str, ...], list[str]] = {}
-    for card in cards:
-        own_media = {path: media_names[path] for path in card.media if path in media_names}
+    with_media = [
+        (card, {path: media_names[path] for path in card.media if path in media_names})
+        for card in cards
+    ]
+    renderer.prepare(with_media)
+    for card, own_media in with_media:
         rendered = renderer.fields(card, own_media)
         start, label = links.get(card.note) or links.setdefault(
             card.note, _link_parts(card.note, vault_name)

@@ -10,7 +10,7 @@ damaged or from another flashgen, every card is rendered.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +22,7 @@ import flashgen
 from flashgen.anki.fields import to_html, to_inline_html
 from flashgen.anki.sanitize import sanitize_html
 from flashgen.build.cache import code_stamp
+from flashgen.build.parallel import map_chunks
 from flashgen.build.state import StateError, load_state, save_state
 from flashgen.errors import OutputError
 from flashgen.model import Card
@@ -73,34 +74,73 @@ class _Renderer:
 
     def fields(self, card: Card, media: Mapping[str, str]) -> tuple[str, ...]:
         """Front, back and context, then for a comparison its title and others."""
-        items = tuple(media.items())
-        comparison = card.kind.is_comparison
-        what = (self.sanitize, comparison, card.front, card.back, card.context, card.extra, items)
-        key = hashlib.blake2b(repr(what).encode(), digest_size=16).digest()
+        key = self._key(card, media)
         fields = self.kept.get(key)
         if fields is not None:
             return fields
-        found = self.found.get(key)
-        if (
-            isinstance(found, tuple)
-            and len(found) == (5 if comparison else 3)
-            and all(isinstance(text, str) for text in found)
-        ):
-            fields = found
-        else:
-            fields = self._render(card, media, items, comparison)
+        fields = self._found(key, card)
+        if fields is None:
+            fields = self._render(card, media)
             self.rendered += 1
         self.kept[key] = fields
         return fields
 
-    def _render(
-        self, card: Card, media: Mapping[str, str], items: _MediaItems, comparison: bool
-    ) -> tuple[str, ...]:
+    def prepare(
+        self,
+        cards: Sequence[tuple[Card, Mapping[str, str]]],
+        done: Callable[[int], None] | None = None,
+    ) -> None:
+        """Render every card of *cards* the cache lacks, on every core for a big batch.
+
+        Each card comes with its media names. :meth:`fields` then finds them rendered.
+        *done* is called with how many cards were rendered, as chunks finish.
+        """
+        missing: dict[bytes, tuple[Card, _MediaItems]] = {}
+        for card, media in cards:
+            key = self._key(card, media)
+            if key not in self.kept and key not in missing:
+                found = self._found(key, card)
+                if found is None:
+                    missing[key] = (card, tuple(media.items()))
+                else:
+                    self.kept[key] = found
+        work = list(missing.values())
+        for key, fields in zip(
+            missing, map_chunks(_render_chunk, self.sanitize, work, done=done), strict=True
+        ):
+            self.kept[key] = fields
+        self.rendered += len(work)
+
+    def _key(self, card: Card, media: Mapping[str, str]) -> bytes:
+        what = (
+            self.sanitize,
+            card.kind.is_comparison,
+            card.front,
+            card.back,
+            card.context,
+            card.extra,
+            tuple(media.items()),
+        )
+        return hashlib.blake2b(repr(what).encode(), digest_size=16).digest()
+
+    def _found(self, key: bytes, card: Card) -> tuple[str, ...] | None:
+        """The fields the render cache held for *key*, if they are well-formed."""
+        found = self.found.get(key)
+        if (
+            isinstance(found, tuple)
+            and len(found) == (5 if card.kind.is_comparison else 3)
+            and all(isinstance(text, str) for text in found)
+        ):
+            return found
+        return None
+
+    def _render(self, card: Card, media: Mapping[str, str]) -> tuple[str, ...]:
+        items = tuple(media.items())
         context = CONTEXT_SEPARATOR.join(self._heading(text, media, items) for text in card.context)
         clean = self.sanitize
         front = _field_html(card.front, media, sanitize=clean)
         back = _field_html(card.back, media, sanitize=clean)
-        if not comparison:
+        if not card.kind.is_comparison:
             return (front, back, context)
         title = _field_html(card.get("title"), media, inline=True, sanitize=clean)
         return (front, back, context, title, _field_html(card.get("others"), media, sanitize=clean))
@@ -112,6 +152,14 @@ class _Renderer:
                 text, media, inline=True, sanitize=self.sanitize
             )
         return html
+
+
+def _render_chunk(
+    sanitize: bool, chunk: Sequence[tuple[Card, _MediaItems]]
+) -> list[tuple[str, ...]]:
+    """Render the fields of each card of *chunk* (in a worker process, or here)."""
+    renderer = _Renderer(sanitize=sanitize)
+    return [renderer._render(card, dict(items)) for card, items in chunk]
 
 
 def _render_stamp() -> tuple[str, ...]:

@@ -29,6 +29,7 @@ from flashgen.build.cache import (
     save_cache,
 )
 from flashgen.build.ledger_file import load_ledger, save_ledger
+from flashgen.build.parallel import map_chunks
 from flashgen.build.state import STATE_FOLDER, StateError, bulk, state_outside
 from flashgen.config import Config, load_config
 from flashgen.errors import OutputError
@@ -227,12 +228,17 @@ class _Notes:
 def _read_notes(
     vault: VaultIndex, config: Config, old: NoteCache, progress: Progress | None
 ) -> _Notes:
-    """Each note's entry: cached when its file is unchanged, else read (and parsed if new)."""
+    """Each note's entry: cached when its file is unchanged, else read (and parsed if new).
+
+    The notes to read go through :func:`parallel.map_chunks`: a first build of a big
+    vault reads and parses them on every core, in chunks, merged back in note order.
+    """
     result = _Notes()
     links_moved = old.files != files_digest(vault)
-    recorder = LinkRecorder.of(vault)
     paths = vault.notes()
-    for done, path in enumerate(paths, start=1):
+    found: dict[str, NoteEntry | None] = {}
+    to_read: list[_ToRead] = []
+    for path in paths:
         entry = None if old.stale else old.notes.get(path)
         stamp = vault.files[path]
         if (
@@ -240,15 +246,56 @@ def _read_notes(
             and entry.same_file(stamp, old.scanned_ns)
             and (not links_moved or entry.links_hold(vault))
         ):
-            result.entries[path] = entry
+            found[path] = entry
         else:
-            fresh = _read_note(vault, path, stamp, entry, recorder, config, result)
-            if fresh is not None:
-                result.entries[path] = fresh
-            result.dirty = True
+            found[path] = None
+            to_read.append((path, stamp, entry))
+    counted = len(paths) - len(to_read)
+    if progress is not None:
+        progress(counted, len(paths))
+
+    def advance(count: int) -> None:
+        nonlocal counted
+        counted += count
         if progress is not None:
-            progress(done, len(paths))
+            progress(counted, len(paths))
+
+    job = _ReadJob(vault, config)
+    for path, (fresh, problems, extracted) in zip(
+        (path for path, _stamp, _entry in to_read),
+        map_chunks(_read_chunk, job, to_read, done=advance),
+        strict=True,
+    ):
+        result.problems.extend(problems)
+        found[path] = fresh
+        if extracted:
+            result.extracted.add(path)
+        result.dirty = True
+    result.entries = {path: entry for path, entry in found.items() if entry is not None}
     return result
+
+
+_ToRead = tuple[str, FileStamp, "NoteEntry | None"]
+"""A note to read: its path, its file's stamp, and what the cache held for it."""
+_Read = tuple["NoteEntry | None", list[Diagnostic], bool]
+"""What reading a note gave: its entry (None when unreadable), why not, whether parsed."""
+
+
+@dataclass(frozen=True, slots=True)
+class _ReadJob:
+    """What every note read needs: the vault (to resolve links) and its configuration."""
+
+    vault: VaultIndex
+    config: Config
+
+
+def _read_chunk(job: _ReadJob, chunk: Sequence[_ToRead]) -> list[_Read]:
+    """Read the notes of *chunk* (in a worker process, or here for a small batch)."""
+    recorder = LinkRecorder.of(job.vault)
+    results: list[_Read] = []
+    for path, stamp, entry in chunk:
+        results.append(_read_note(job.vault, path, stamp, entry, recorder, job.config))
+    return results
 
 
 def _read_note(
@@ -258,19 +305,17 @@ def _read_note(
     entry: NoteEntry | None,
     recorder: LinkRecorder,
     config: Config,
-    notes: _Notes,
-) -> NoteEntry | None:
+) -> _Read:
     source, problems = read_note(vault.root, path, stamp.size)
     if source is None:
-        notes.problems.extend(problems)
-        return None
+        return None, problems, False
     sha = hashlib.sha256(source.text.encode("utf-8")).digest()
     if entry is not None and entry.sha256 == sha and entry.links_hold(vault):
-        return dataclasses.replace(
+        fresh = dataclasses.replace(
             entry, size=stamp.size, mtime_ns=stamp.mtime_ns, read_problems=tuple(problems)
         )
-    notes.extracted.add(path)
-    return _extract(source, problems, stamp, sha, recorder, config)
+        return fresh, [], False
+    return _extract(source, problems, stamp, sha, recorder, config), [], True
 
 
 def _extract(
