@@ -60,7 +60,7 @@ def map_chunks(
 
     *work* returns one result per item of its chunk. *done* is called with the number of
     items finished each time a chunk is. With fewer than *threshold* items (default
-    :data:`POOL_THRESHOLD`) or a single core, everything runs here, as one chunk;
+    :data:`POOL_THRESHOLD`) or a single core, everything runs here, an item at a time;
     otherwise in a pool of one worker per core, started with *method* (default
     :func:`start_method`).
     """
@@ -68,10 +68,10 @@ def map_chunks(
         threshold = POOL_THRESHOLD
     workers = min(cores(), max(1, len(items) // max(1, threshold // 2)))
     if len(items) < threshold or workers < 2:
-        results = work(shared, items) if items else []
-        if done is not None and items:
-            done(len(items))
-        yield from results
+        for item in items:  # one at a time, so that *done* follows each item
+            yield from work(shared, [item])
+            if done is not None:
+                done(1)
         return
     size = max(1, -(-len(items) // (workers * CHUNKS_PER_WORKER)))
     chunks = [items[start : start + size] for start in range(0, len(items), size)]

@@ -31,10 +31,10 @@ def test_results_come_back_in_order_with_each_start_method(
     assert sum(finished) == len(items) and len(finished) > 1  # in chunks: a pool ran
 
 
-def test_a_small_batch_runs_here_in_one_chunk() -> None:
+def test_a_small_batch_runs_here_an_item_at_a_time() -> None:
     finished: list[int] = []
     assert list(map_chunks(_square_all, 0, [1, 2, 3], done=finished.append)) == [1, 4, 9]
-    assert finished == [3]
+    assert finished == [1, 1, 1]
 
 
 def _write_vault(root: Path, count: int) -> Path:
