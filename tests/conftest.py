@@ -44,6 +44,8 @@ def sample_vault(tmp_path: Path) -> Path:
 def assert_only_build_outputs(out: Path, vault: Path) -> None:
     """A build left the deck, the listing and their state, and no temporary files."""
     assert sorted(p.name for p in out.iterdir()) == [
+        f".{vault.name}.apkg.collection",
+        f".{vault.name}.apkg.parts",
         f".{vault.name}.apkg.render",
         f".{vault.name}.apkg.state",
         f"{vault.name}.apkg",

@@ -358,6 +358,7 @@ def test_very_long_names_and_paths(tmp_path: Path) -> None:
     assert sorted(p.name for p in out.iterdir()) == sorted(
         [f"{vault.name}.apkg", f"{vault.name}.json", f".{vault.name}.apkg.state"]
         + [f".{vault.name}.apkg.render"] * (out / f".{vault.name}.apkg.render").exists()
+        + [f".{vault.name}.apkg.parts", f".{vault.name}.apkg.collection"]
     )
 
 
@@ -423,13 +424,14 @@ def test_a_full_disk_leaves_the_previous_deck(tmp_path: Path) -> None:
 
 
 INTERRUPT_IN_ZIP = """
-import os, signal, sys, zipfile
+import os, signal, sys
+from flashgen.anki.apkg_zip import ZipWriter
 from flashgen.cli import main
-write = zipfile.ZipFile.writestr
+write = ZipWriter.write
 def interrupt(self, *args, **kwargs):
     os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C while the deck is being written
     return write(self, *args, **kwargs)
-zipfile.ZipFile.writestr = interrupt
+ZipWriter.write = interrupt
 sys.argv = ["flashgen", *sys.argv[1:]]
 main()
 """

@@ -24,22 +24,25 @@ import itertools
 import json
 import os
 import re
+import shutil
 import sqlite3
 import tempfile
-import time
 import unicodedata
 import warnings
-import zipfile
 from collections.abc import Iterable, Mapping, Sequence
-from contextlib import closing, suppress
+from contextlib import ExitStack, closing, suppress
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from html import escape
 from pathlib import Path, PurePosixPath
-from typing import IO
+from typing import BinaryIO
 from urllib.parse import quote
 
 import genanki
+from genanki.apkg_schema import APKG_SCHEMA
 
+from flashgen.anki.apkg_zip import DEFLATED, Entry, ZipWriter, file_chunks, method_for
+from flashgen.anki.kept import Kept, collection_path, load_kept, save_kept
 from flashgen.anki.notetypes import COMPARISON, NOTE_TYPES, QA, NoteType
 from flashgen.anki.render_cache import _load_renders, _Renderer, _save_renders
 from flashgen.build.atomic import write_atomic
@@ -53,10 +56,8 @@ DEFAULT_DECK = "flashgen"
 
 _DECK_IDS = range(1 << 30, 1 << 31)
 """The ids genanki recommends for decks (and models)."""
-_ZIP_EPOCH = 315_532_800
-"""1980-01-01: zip entries cannot be dated earlier."""
-_ZIP_LEVEL = 1
-"""Deflate level: 3x as fast as the default 6 on a collection, for a package 12 % larger."""
+_ROW_IDS = range(1 << 40, 1 << 52)
+"""The note and card ids of a package (see ``_row_id``)."""
 _UNSAFE_IN_MEDIA_NAME = re.compile(r"[^\w.-]+")
 """Anki rewrites or rejects some characters in media names; keep only the plainest ones."""
 _REVIEW = 2
@@ -85,6 +86,7 @@ def write_apkg(
     timestamp: float,
     render_cache: Path | None = None,
     sanitize_html: bool = False,
+    parts: Path | None = None,
 ) -> DeckSummary:
     """Write *cards* to the Anki package *out*, replacing it atomically.
 
@@ -95,21 +97,29 @@ def write_apkg(
     between builds for Anki to update imported notes. With *render_cache*, cards whose
     fields that file holds are not rendered again, and the file is updated. With
     *sanitize_html*, scripts, event handlers and ``javascript:`` links are removed from
-    the fields (see :mod:`flashgen.sanitize`); by default the notes' HTML is kept.
+    the fields (see :mod:`flashgen.sanitize`); by default the notes' HTML is kept. With
+    *parts*, what the package is made of is kept there and beside it (see :mod:`.kept`),
+    and the next package patches it: only changed notes are written again, unchanged
+    media entries are copied. Either way the package's bytes are the same.
     Raises ``OutputError`` when the package cannot be written; *out* is then unchanged.
     """
     _check_unique_ids(cards)
-    media, unread = _read_media(
-        _distinct(path for card in cards for path in card.media), vault_root
+    kept = load_kept(parts, out) if parts is not None else Kept()
+    media, unread = _name_media(
+        _distinct(path for card in cards for path in card.media), vault_root, kept
     )
-    names = {path: name for path, (name, _data) in media.items()}
-    files = {name: data for name, data in media.values()}
-    with bulk():  # a note, its fields and its tags for each card: none in a cycle
+    names = {path: name for path, (name, _stamp) in media.items()}
+    with bulk():  # a row, its fields and its tags for each card: none in a cycle
         renderer = _Renderer(found=_load_renders(render_cache), sanitize=sanitize_html)
-        decks = _build_decks(cards, names, vault_name, renderer)
-        _write_package(genanki.Package(decks), files, out, timestamp, _review_history(cards))
+        rows, decks = _note_rows(cards, names, vault_name, renderer)
+        files = _distinct_files(media, vault_root)
+        entries = _write_package(rows, decks, files, out, timestamp, kept, parts)
     if render_cache is not None:
         _save_renders(render_cache, renderer)
+    if parts is not None:
+        named = {path: (*stamp, name) for path, (name, stamp) in media.items()}
+        notes = {row.guid: row.digest for row in rows}
+        save_kept(parts, out, Kept(notes=notes, media=entries, files=named))
     return DeckSummary(
         notes=len(cards),
         decks=len(decks),
@@ -170,15 +180,29 @@ def _safe_name_part(text: str) -> str:
     return _UNSAFE_IN_MEDIA_NAME.sub("_", unicodedata.normalize("NFC", text)).strip("._")
 
 
-def _read_media(
-    paths: Sequence[str], vault_root: Path
-) -> tuple[dict[str, tuple[str, bytes]], dict[str, str]]:
-    """Map each vault path to its media name and content, and each unreadable one to why."""
-    media: dict[str, tuple[str, bytes]] = {}
+_Named = tuple[str, tuple[int, int]]
+"""A media file's name in the package, and its vault file's (size, mtime_ns) when named."""
+
+
+def _name_media(
+    paths: Sequence[str], vault_root: Path, kept: Kept
+) -> tuple[dict[str, _Named], dict[str, str]]:
+    """Map each vault path to its media name, and each unreadable one to why.
+
+    A file whose size and time are those it had when the last package named it keeps
+    that name unread; the others are read (and let go: the package reads them again).
+    """
+    media: dict[str, _Named] = {}
     unread: dict[str, str] = {}
-    taken: dict[str, bytes] = {}
+    taken: dict[str, str] = {}
     for path in paths:
         try:
+            info = (vault_root / path).stat()
+            stamp = (info.st_size, info.st_mtime_ns)
+            known = kept.files.get(path)
+            if known is not None and known[:2] == stamp:
+                media[path] = (known[2], stamp)
+                continue
             data = (vault_root / path).read_bytes()
         except _VANISHED:
             unread[path] = f"image {path} vanished during the build; rebuild to include it"
@@ -190,12 +214,20 @@ def _read_media(
             )
             continue
         name = media_name(path, data)
-        if taken.setdefault(name, data) != data:
+        digest = hashlib.sha1(data).hexdigest()
+        if taken.setdefault(name, digest) != digest:
             # Ten hex digits of SHA-1 collided: fall back to the whole digest.
             name = media_name(path, data, digits=40)
-            taken[name] = data
-        media[path] = (name, data)
+        media[path] = (name, stamp)
     return media, unread
+
+
+def _distinct_files(media: Mapping[str, _Named], vault_root: Path) -> dict[str, Path]:
+    """Media name → the file it is read from, each name once, in order of first use."""
+    files: dict[str, Path] = {}
+    for path, (name, _stamp) in media.items():
+        files.setdefault(name, vault_root / path)
+    return files
 
 
 def _unread_images(cards: Iterable[Card], unread: Mapping[str, str]) -> tuple[Diagnostic, ...]:
@@ -210,19 +242,26 @@ def _unread_images(cards: Iterable[Card], unread: Mapping[str, str]) -> tuple[Di
     return tuple(sorted(found.values(), key=lambda d: (d.path, d.line, d.message)))
 
 
-def _build_decks(
+@dataclass(frozen=True, slots=True)
+class _Row:
+    """One note of the package, as the collection holds it."""
+
+    guid: str
+    model: genanki.Model
+    deck_id: int
+    fields: list[str]
+    tags: list[str]
+    history: SrHistory | None
+    digest: bytes
+    """What the note's rows in the collection are made of (see :mod:`.kept`)."""
+
+
+def _note_rows(
     cards: Sequence[Card], media_names: Mapping[str, str], vault_name: str, renderer: _Renderer
-) -> list[genanki.Deck]:
+) -> tuple[list[_Row], list[genanki.Deck]]:
+    """Each card's note, and the decks (holding no notes, only the models they use)."""
     models = {note_type.id: _model(note_type) for note_type in NOTE_TYPES}
-    names = sorted({card.deck or DEFAULT_DECK for card in cards})
-    decks: dict[str, genanki.Deck] = {}
-    used_ids: set[int] = set()
-    for name in names:
-        did = deck_id(name)
-        while did in used_ids:  # two names hashed alike: probe, in name order, so it is stable
-            did = _DECK_IDS.start + (did + 1 - _DECK_IDS.start) % len(_DECK_IDS)
-        used_ids.add(did)
-        decks[name] = genanki.Deck(did, name)
+    decks = _decks(sorted({card.deck or DEFAULT_DECK for card in cards}))
     links: dict[str, tuple[str, str]] = {}
     tags: dict[tuple[str, ...], list[str]] = {}
     with_media = [
@@ -230,6 +269,7 @@ def _build_decks(
         for card in cards
     ]
     renderer.prepare(with_media)
+    rows: list[_Row] = []
     for card, own_media in with_media:
         rendered = renderer.fields(card, own_media)
         start, label = links.get(card.note) or links.setdefault(
@@ -245,9 +285,27 @@ def _build_decks(
             model = models[QA.id]
         if card.tags not in tags:
             tags[card.tags] = _distinct(tag for tag in map(anki_tag, card.tags) if tag)
-        note = _Note(model=model, fields=fields, tags=tags[card.tags], guid=card.id)
-        decks[card.deck or DEFAULT_DECK].add_note(note)
-    return list(decks.values())
+        deck = decks[card.deck or DEFAULT_DECK]
+        deck.add_model(model)
+        what = (model.model_id, deck.deck_id, fields, tags[card.tags], card.history)
+        digest = hashlib.blake2b(repr(what).encode(), digest_size=16).digest()
+        rows.append(
+            _Row(card.id, model, deck.deck_id, fields, tags[card.tags], card.history, digest)
+        )
+    return rows, list(decks.values())
+
+
+def _decks(names: Sequence[str]) -> dict[str, genanki.Deck]:
+    """A deck for each of *names* (sorted), with ids stable across builds."""
+    decks: dict[str, genanki.Deck] = {}
+    used_ids: set[int] = set()
+    for name in names:
+        did = deck_id(name)
+        while did in used_ids:  # two names hashed alike: probe, in name order, so it is stable
+            did = _DECK_IDS.start + (did + 1 - _DECK_IDS.start) % len(_DECK_IDS)
+        used_ids.add(did)
+        decks[name] = genanki.Deck(did, name)
+    return decks
 
 
 def _model(note_type: NoteType) -> genanki.Model:
@@ -276,42 +334,148 @@ class _Note(genanki.Note):  # type: ignore[misc]  # genanki has no type hints
 
 
 def _write_package(
-    package: genanki.Package,
-    media: Mapping[str, bytes],
+    rows: Sequence[_Row],
+    decks: Sequence[genanki.Deck],
+    files: Mapping[str, Path],
     out: Path,
     timestamp: float,
-    history: Mapping[str, SrHistory],
-) -> None:
-    """Build the collection in a temporary SQLite file, then zip it atomically onto *out*."""
-    db_name: str | None = None
+    kept: Kept,
+    parts: Path | None,
+) -> dict[str, Entry]:
+    """Patch a copy of the kept collection (or make one), then zip it atomically onto *out*.
+
+    The collection that goes into the zip is a ``VACUUM INTO`` copy of the patched one:
+    SQLite lays it out from its rows alone, so a patched collection and one made from
+    nothing give the same bytes. With *parts*, it becomes the next build's kept one.
+    Returns the media entries written, by media name.
+    """
+    temps: list[str] = []
     try:
-        db_fd, db_name = tempfile.mkstemp(prefix="flashgen-", suffix=".anki2")
-        os.close(db_fd)
-        _write_collection(package, db_name, timestamp, history)
-        write_atomic(out, lambda file: _write_zip(file, db_name or "", media, timestamp))
+        work = _temp_file(temps)
+        if kept.collection is not None:
+            shutil.copyfile(kept.collection, work)
+        known = kept.notes if kept.collection is not None else None
+        _patch_collection(work, rows, decks, timestamp, known)
+        canonical = _temp_file(temps)
+        os.unlink(canonical)  # VACUUM INTO writes a new file only
+        with closing(sqlite3.connect(work)) as conn:
+            conn.execute("VACUUM INTO ?", (canonical,))
+        _reset_schema_cookie(canonical)
+        entries: dict[str, Entry] = {}
+        write_atomic(
+            out, lambda file: entries.update(_write_zip(file, canonical, files, timestamp, kept))
+        )
+        if parts is not None:
+            os.replace(canonical, collection_path(parts))
+        return entries
     except OSError as err:
         raise OutputError(f"cannot write {out}: {err.strerror or err}") from err
     except sqlite3.Error as err:
         raise OutputError(f"cannot write {out}: {err}") from err
     finally:
-        if db_name is not None:
+        for name in temps:
             with suppress(OSError):
-                os.unlink(db_name)
+                os.unlink(name)
 
 
-def _write_collection(
-    package: genanki.Package, db_name: str, timestamp: float, history: Mapping[str, SrHistory]
+_SCHEMA_COOKIE = slice(40, 44)
+"""Where a SQLite file's header counts its schema's changes (a big-endian 32-bit number)."""
+
+
+def _reset_schema_cookie(db_name: str) -> None:
+    """Set the schema cookie of the closed database *db_name* to 1.
+
+    ``VACUUM INTO`` carries the count on from the source, so a collection patched from
+    the kept one would differ from one made from nothing in these four bytes alone. The
+    count only tells open connections that the schema changed; the file has none.
+    """
+    with open(db_name, "r+b") as handle:
+        handle.seek(_SCHEMA_COOKIE.start)
+        handle.write((1).to_bytes(_SCHEMA_COOKIE.stop - _SCHEMA_COOKIE.start, "big"))
+
+
+def _temp_file(temps: list[str]) -> str:
+    """A new empty temporary file, listed in *temps* to be removed."""
+    db_fd, db_name = tempfile.mkstemp(prefix="flashgen-", suffix=".anki2")
+    os.close(db_fd)
+    temps.append(db_name)
+    return db_name
+
+
+def _patch_collection(
+    db_name: str,
+    rows: Sequence[_Row],
+    decks: Sequence[genanki.Deck],
+    timestamp: float,
+    known: Mapping[str, bytes] | None,
 ) -> None:
-    """Write the package's collection to *db_name*, with *history* (card id → state)."""
+    """Make the collection at *db_name* hold *rows*, rewriting only the notes that changed.
+
+    *known* maps the GUIDs the collection holds to their rows' digests; None: it is empty.
+    """
     with closing(sqlite3.connect(db_name)) as conn:
-        with warnings.catch_warnings():
-            # genanki flags raw HTML it does not recognise; notes may hold any HTML.
-            warnings.filterwarnings("ignore", message="^Field contained", module="genanki")
-            package.write_to_db(conn.cursor(), timestamp, itertools.count(int(timestamp * 1000)))
+        cursor = conn.cursor()
+        if known is None:
+            cursor.executescript(APKG_SCHEMA)
+            known = {}
+        wanted = {row.guid: row.digest for row in rows}
+        gone = [(guid,) for guid, digest in known.items() if wanted.get(guid) != digest]
+        cursor.execute("CREATE TEMP TABLE gone (guid TEXT PRIMARY KEY)")
+        cursor.executemany("INSERT INTO gone VALUES (?)", gone)
+        cursor.execute(
+            "DELETE FROM cards WHERE nid IN"
+            " (SELECT id FROM notes WHERE guid IN (SELECT guid FROM gone))"
+        )
+        cursor.execute("DELETE FROM notes WHERE guid IN (SELECT guid FROM gone)")
+        fresh = [row for row in rows if known.get(row.guid) != row.digest]
+        _insert_notes(cursor, fresh, timestamp)
+        # Every note is stamped with the package's time, for Anki to take it as newer.
+        cursor.execute("UPDATE notes SET mod = ?", (int(timestamp),))
+        cursor.execute("UPDATE cards SET mod = ?", (int(timestamp),))
+        _write_col(conn, decks, timestamp)
+        history = {row.guid: row.history for row in rows if row.history is not None}
         if history:
             _set_day_counting(conn)
-            _schedule_reviews(conn, history)
+            _schedule_reviews(conn, {r.guid: r.history for r in fresh if r.history is not None})
         conn.commit()
+
+
+def _insert_notes(cursor: sqlite3.Cursor, rows: Sequence[_Row], timestamp: float) -> None:
+    """Insert each row's note and cards, with ids drawn from its GUID (see ``_row_id``)."""
+    if not rows:
+        return
+    used = {id_ for (id_,) in cursor.execute("SELECT id FROM notes UNION ALL SELECT id FROM cards")}
+    with warnings.catch_warnings():
+        # genanki flags raw HTML it does not recognise; notes may hold any HTML.
+        warnings.filterwarnings("ignore", message="^Field contained", module="genanki")
+        for row in rows:
+            note = _Note(model=row.model, fields=row.fields, tags=row.tags, guid=row.guid)
+            ids = [_row_id(row.guid, used)]
+            ids += [_row_id(f"{row.guid}\0{card.ord}", used) for card in note.cards]
+            note.write_to_db(cursor, timestamp, row.deck_id, iter(ids))
+
+
+def _row_id(name: str, used: set[int]) -> int:
+    """A note or card id drawn from *name*, so that it is the same in every package.
+
+    Ids fall in 2**40 … 2**52 (past any millisecond time Anki gives, below 2**53 for
+    JavaScript); one already *used* (two names hashed alike) probes upwards.
+    """
+    digest = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big")
+    found = _ROW_IDS.start + digest % len(_ROW_IDS)
+    while found in used:
+        found = _ROW_IDS.start + (found + 1 - _ROW_IDS.start) % len(_ROW_IDS)
+    used.add(found)
+    return found
+
+
+def _write_col(conn: sqlite3.Connection, decks: Sequence[genanki.Deck], timestamp: float) -> None:
+    """Give the collection the ``col`` row genanki writes for *decks* and their models."""
+    with closing(sqlite3.connect(":memory:")) as skeleton:
+        genanki.Package(list(decks)).write_to_db(skeleton.cursor(), timestamp, itertools.count())
+        row = skeleton.execute("SELECT * FROM col").fetchone()
+    conn.execute("DELETE FROM col")
+    conn.execute(f"INSERT INTO col VALUES ({', '.join('?' * len(row))})", row)
 
 
 def _review_history(cards: Iterable[Card]) -> dict[str, SrHistory]:
@@ -344,19 +508,27 @@ def _schedule_reviews(conn: sqlite3.Connection, history: Mapping[str, SrHistory]
     )
 
 
-def _write_zip(file: IO[bytes], db_name: str, media: Mapping[str, bytes], timestamp: float) -> None:
+def _write_zip(
+    file: BinaryIO, collection: str, files: Mapping[str, Path], timestamp: float, kept: Kept
+) -> dict[str, Entry]:
+    """Zip the collection, the media list and the media; media entries by media name.
+
+    A media entry the previous deck holds is copied from it raw; the others are read
+    from the vault and stored or deflated (``apkg_zip.method_for``).
+    """
     # The package lists media as {"0": name, ...} and stores each file as its number.
-    names = json.dumps({str(i): name for i, name in enumerate(media)}).encode()
-    entries = [("collection.anki2", Path(db_name).read_bytes()), ("media", names)]
-    entries += [(str(i), data) for i, data in enumerate(media.values())]
-    with zipfile.ZipFile(file, "w") as archive:
-        for name, data in entries:
-            archive.writestr(_entry(name, timestamp), data, compresslevel=_ZIP_LEVEL)
-
-
-def _entry(name: str, timestamp: float) -> zipfile.ZipInfo:
-    """A compressed zip entry dated *timestamp*, so equal builds give equal bytes."""
-    entry = zipfile.ZipInfo(name, date_time=time.gmtime(max(timestamp, _ZIP_EPOCH))[:6])
-    entry.compress_type = zipfile.ZIP_DEFLATED
-    entry.external_attr = 0o644 << 16
-    return entry
+    names = json.dumps({str(i): name for i, name in enumerate(files)}).encode()
+    writer = ZipWriter(file, timestamp)
+    writer.write("collection.anki2", file_chunks(Path(collection)), DEFLATED)
+    writer.write("media", [names], DEFLATED)
+    entries: dict[str, Entry] = {}
+    with ExitStack() as stack:
+        previous = stack.enter_context(kept.deck.open("rb")) if kept.deck else None
+        for number, (name, path) in enumerate(files.items()):
+            entry = kept.media.get(name)
+            if entry is not None and previous is not None:
+                entries[name] = writer.copy(str(number), previous, entry)
+            else:
+                entries[name] = writer.write(str(number), file_chunks(path), method_for(name))
+    writer.close()
+    return entries

@@ -47,7 +47,9 @@ class DeckWriter(Protocol):
 
     Media paths in the cards are read from *vault_root*; *vault_name* names the vault in
     links back to the notes; *timestamp* stamps the deck; *render_cache* is a file the
-    writer may keep rendered fields in; *sanitize_html* strips scripts from the HTML.
+    writer may keep rendered fields in; *sanitize_html* strips scripts from the HTML;
+    *parts* is a file the writer may keep what the deck is made of in, to patch it next
+    time (the same deck, made faster).
     """
 
     def __call__(
@@ -60,6 +62,7 @@ class DeckWriter(Protocol):
         timestamp: float,
         render_cache: Path | None,
         sanitize_html: bool,
+        parts: Path | None,
     ) -> DeckSummary: ...
 
 
@@ -172,7 +175,7 @@ def update_outputs(
     if (
         not force
         and previous.digest == digest
-        and previous.deck == _stamp(deck)
+        and previous.deck == file_stamp(deck)
         and listing.exists()
     ):
         return Export(deck, False, previous.summary, (), built.card_count(), len(kept))
@@ -186,18 +189,20 @@ def update_outputs(
         timestamp=package_timestamp(now, deck),
         render_cache=out_dir / f".{built.vault.name}.apkg.render",
         sanitize_html=built.config.sanitize_html,
+        parts=out_dir / f".{built.vault.name}.apkg.parts",
     )
     if summary.diagnostics:  # an image could not be read: the next build writes the deck again
         digest = b""
     with bulk():
         text = json.dumps([card.to_dict() for card in built.cards], indent=1, ensure_ascii=False)
     write_atomic(listing, lambda handle: _write_text(handle, text))
-    state = _DeckState(digest, _stamp(deck), summary, tuple(card.id for card in kept), held)
+    state = _DeckState(digest, file_stamp(deck), summary, tuple(card.id for card in kept), held)
     state.write(deck_state_path(out_dir, built))
     return Export(deck, True, summary, changes, unchanged, len(kept))
 
 
-def _stamp(path: Path) -> tuple[int, int] | None:
+def file_stamp(path: Path) -> tuple[int, int] | None:
+    """A file's (size, mtime_ns), or None when it cannot be read."""
     try:
         info = path.stat()
     except OSError:

@@ -238,6 +238,8 @@ SAFE_TO_DELETE = (
     ".flashgen/cache.pickle",
     "../out/.vault.apkg.state",
     "../out/.vault.apkg.render",
+    "../out/.vault.apkg.parts",
+    "../out/.vault.apkg.collection",
     "../out/vault.apkg",
     "../out/vault.json",
 )

@@ -1,0 +1,117 @@
+"""What the last deck was made of, kept beside it so that the next deck patches it.
+
+Two files beside ``<vault>.apkg``:
+
+- ``.<vault>.apkg.collection``: the deck's collection database, as the deck holds it;
+- ``.<vault>.apkg.parts`` (a state file, see ``build.state``): header ``{"format",
+  "version", "stamp", "deck": (size, mtime_ns), "collection": (size, mtime_ns)}``; body
+  ``{"notes": {guid: digest of the note's row}, "media": {media name: (method, crc,
+  size, raw size, offset in the deck)}, "files": {vault path: (size, mtime_ns, media
+  name)}}``.
+
+The next package copies the collection and rewrites only the notes whose digest
+changed, copies unchanged media entries raw from the deck (offsets and CRCs from the
+parts), and names an image whose file kept its size and time without reading it. Both
+files are trusted only while the deck and the collection are exactly those they were
+written with (same size and time) and flashgen, its libraries and zlib are the same;
+otherwise the package is made from nothing, which gives the same bytes, only slower.
+"""
+
+from __future__ import annotations
+
+import zlib
+from contextlib import suppress
+from dataclasses import dataclass, field
+from importlib.metadata import version
+from pathlib import Path
+
+import flashgen
+from flashgen.anki.apkg_zip import Entry
+from flashgen.build.cache import code_stamp
+from flashgen.build.outputs import file_stamp
+from flashgen.build.state import StateError, load_state, save_state
+from flashgen.errors import OutputError
+
+FORMAT = "flashgen-deck-parts"
+VERSION = 1
+
+FileName = tuple[int, int, str]
+"""A vault file's (size, mtime_ns) when it was named, and its media name."""
+
+
+@dataclass(slots=True)
+class Kept:
+    """The parts of the previous deck that can be used again (none, for a first build)."""
+
+    notes: dict[str, bytes] = field(default_factory=dict)
+    """GUID → digest of its note's row in :attr:`collection`."""
+    media: dict[str, Entry] = field(default_factory=dict)
+    """Media name → its entry in :attr:`deck`."""
+    files: dict[str, FileName] = field(default_factory=dict)
+    """Vault path → what it was named (see :data:`FileName`)."""
+    collection: Path | None = None
+    """The previous collection database, when it can be patched."""
+    deck: Path | None = None
+    """The previous deck, when its entries can be copied."""
+
+
+def collection_path(parts: Path) -> Path:
+    """Where the collection kept with the parts file *parts* lives."""
+    return parts.with_name(parts.name.removesuffix(".parts") + ".collection")
+
+
+def load_kept(parts: Path, deck: Path) -> Kept:
+    """What *parts* says of the deck *deck*; nothing when either changed since or is unreadable."""
+    collection = collection_path(parts)
+    try:
+        header, body = load_state(parts)
+        if (
+            header.get("format") != FORMAT
+            or header.get("version") != VERSION
+            or header.get("stamp") != _stamp()
+            or header.get("deck") != file_stamp(deck)
+            or header.get("collection") != file_stamp(collection)
+            or header.get("deck") is None
+        ):
+            return Kept()
+        return Kept(
+            notes=dict(body["notes"]),
+            media={name: Entry(*entry) for name, entry in body["media"].items()},
+            files={path: (int(a), int(b), str(c)) for path, (a, b, c) in body["files"].items()},
+            collection=collection,
+            deck=deck,
+        )
+    except (StateError, KeyError, TypeError, ValueError, AttributeError):
+        return Kept()
+
+
+def save_kept(parts: Path, deck: Path, kept: Kept) -> None:
+    """Record *kept* as what the deck just written at *deck* is made of.
+
+    Its collection must be at :func:`collection_path` already. When the parts cannot be
+    saved, any older parts file is removed, so that it never describes the wrong deck.
+    """
+    header = {
+        "format": FORMAT,
+        "version": VERSION,
+        "stamp": _stamp(),
+        "deck": file_stamp(deck),
+        "collection": file_stamp(collection_path(parts)),
+    }
+    body = {
+        "notes": kept.notes,
+        "media": {
+            name: (e.method, e.crc, e.size, e.raw_size, e.offset) for name, e in kept.media.items()
+        },
+        "files": kept.files,
+    }
+    try:
+        save_state(parts, header, body)
+    except OutputError:  # the deck is written; the next one is made from nothing, that's all
+        with suppress(OSError):
+            parts.unlink()
+
+
+def _stamp() -> tuple[str, ...]:
+    """What the kept parts' bytes depend on besides the cards: flashgen, genanki and zlib."""
+    return (flashgen.__version__, code_stamp(), version("genanki"), zlib.ZLIB_RUNTIME_VERSION)

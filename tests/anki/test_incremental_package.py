@@ -1,0 +1,155 @@
+"""The incremental package: a deck patched from the last one is the deck a full build
+writes, byte for byte, and an interrupted patch leaves the previous deck as it was."""
+
+from __future__ import annotations
+
+import functools
+import json
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from flashgen.anki import package
+from flashgen.anki.apkg_zip import DEFLATED, STORED, ZipWriter
+from flashgen.anki.package import write_apkg
+from flashgen.build.pipeline import collect
+from flashgen.model import Card
+from tests.conftest import MakeVault
+from tests.helpers import QA, import_apkg, notes_by_guid, open_collection, tiny_png
+
+T0 = 1_700_000_000.0
+SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"><rect width="4"/></svg>'
+COMPARISON = (
+    "## Mitosis vs. Meiosis\n\n**Mitosis:**\n- two daughter cells\n- identical copies\n\n"
+    "**Meiosis:**\n- four daughter cells\n- half the chromosomes\n"
+)
+
+
+@pytest.fixture
+def vault(make_vault: MakeVault) -> Path:
+    return make_vault(
+        {
+            "img/red.png": tiny_png((255, 0, 0)),
+            "img/blue.png": tiny_png((0, 0, 255)),
+            "img/shape.svg": SVG,
+            "Bio/cells.md": "# Cells\n\n"
+            + QA.format(q="Powerhouse?", a="![[red.png]] Mitochondria")
+            + COMPARISON,
+            "Bio/more.md": "---\ntags: [bio]\n---\n" + QA.format(q="Shape?", a="![[shape.svg]]"),
+            "Math/sums.md": "".join(QA.format(q=f"{n}+{n}?", a=f"{2 * n}") for n in range(6)),
+            "Math/blue.md": QA.format(q="Blue?", a="![[blue.png|100]] $x^2$"),
+            "Math/gone.md": QA.format(q="Soon gone?", a="Yes"),
+        },
+    )
+
+
+def _cards(vault: Path, when: float) -> Sequence[Card]:
+    return collect(vault, now=when).cards
+
+
+def _write_both(cards: Sequence[Card], vault: Path, out: Path, when: float) -> tuple[bytes, bytes]:
+    """(the deck patched from what *out* keeps, a deck written from nothing), same time."""
+    write = functools.partial(write_apkg, vault_root=vault, vault_name="vault", timestamp=when)
+    write(cards, out / "vault.apkg", parts=out / ".vault.apkg.parts")
+    fresh = out.parent / "fresh"
+    fresh.mkdir(exist_ok=True)
+    write(cards, fresh / "vault.apkg")
+    return (out / "vault.apkg").read_bytes(), (fresh / "vault.apkg").read_bytes()
+
+
+def _count_inserted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Spy on the real note inserts: how many notes each package wrote into its collection."""
+    counts: list[int] = []
+    insert = package._insert_notes
+
+    def counted(cursor: object, rows: Sequence[object], timestamp: float) -> None:
+        counts.append(len(rows))
+        insert(cursor, rows, timestamp)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(package, "_insert_notes", counted)
+    return counts
+
+
+def test_a_patched_deck_equals_a_full_build_after_several_edits(
+    vault: Path, make_vault: MakeVault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    inserted = _count_inserted(monkeypatch)
+    patched, full = _write_both(_cards(vault, T0), vault, out, T0)
+    assert patched == full
+    assert inserted[0] == inserted[1] == 16  # the first deck is made from nothing, too
+    edits: list[dict[str, str | bytes]] = [
+        {"Math/sums.md": (vault / "Math/sums.md").read_text().replace("3+3?", "3 + 3?")},
+        {
+            "Bio/new.md": QA.format(q="Green?", a="![[green.png]]"),
+            "img/green.png": tiny_png((0, 255, 0)),
+        },
+        {"img/blue.png": tiny_png((0, 0, 128))},  # the image changed, its note did not
+        {"Math/gone.md": "no cards any more\n"},
+        {"Bio/cells.md": (vault / "Bio/cells.md").read_text().replace("identical", "same")},
+    ]
+    for step, edit in enumerate(edits, start=1):
+        make_vault(edit)
+        when = T0 + 10 * step
+        inserted.clear()
+        patched, full = _write_both(_cards(vault, when), vault, out, when)
+        assert patched == full, f"edit {step}"
+        assert inserted[0] < inserted[1], f"edit {step}: the patch rewrote every note"
+    # the comparison section edited last: its cards only
+    assert 0 < inserted[0] <= 3
+    with zipfile.ZipFile(out / "vault.apkg") as deck:
+        assert deck.testzip() is None  # every CRC holds
+        methods = {info.filename: info.compress_type for info in deck.infolist()}
+        media = json.loads(deck.read("media"))  # {"0": name, ...}
+    suffixes = {name.rsplit(".", 1)[1]: methods[number] for number, name in media.items()}
+    assert suffixes == {"png": STORED, "svg": DEFLATED}
+    assert methods["collection.anki2"] == DEFLATED
+
+
+def test_the_patched_deck_imports_into_anki_with_the_edit(
+    vault: Path, make_vault: MakeVault, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    _write_both(_cards(vault, T0), vault, out, T0)
+    make_vault({"Math/blue.md": QA.format(q="Blue?", a="![[blue.png|100]] $y^3$")})
+    _write_both(_cards(vault, T0 + 5), vault, out, T0 + 5)
+    col = open_collection(tmp_path / "anki")
+    try:
+        import_apkg(col, out / "vault.apkg")
+        notes = notes_by_guid(col)
+        assert len(notes) == 16
+        (blue,) = (note for note in notes.values() if note.fields["Front"] == "Blue?")
+        assert "\\(y^3\\)" in blue.fields["Back"] and 'width="100"' in blue.fields["Back"]
+    finally:
+        col.close()
+
+
+def test_an_interrupted_patch_leaves_the_previous_deck_and_parts(
+    vault: Path, make_vault: MakeVault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    _write_both(_cards(vault, T0), vault, out, T0)
+    before = {path.name: path.read_bytes() for path in out.iterdir()}
+    make_vault({"Math/sums.md": "".join(QA.format(q=f"{n}?", a="yes") for n in range(3))})
+    cards = _cards(vault, T0 + 10)
+    copy = ZipWriter.copy
+
+    def interrupted(self: ZipWriter, *args: object) -> object:
+        raise KeyboardInterrupt  # Ctrl-C while unchanged media are copied
+
+    monkeypatch.setattr(ZipWriter, "copy", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_apkg(
+            cards,
+            out / "vault.apkg",
+            vault_root=vault,
+            vault_name="vault",
+            timestamp=T0 + 10,
+            parts=out / ".vault.apkg.parts",
+        )
+    assert {path.name: path.read_bytes() for path in out.iterdir()} == before
+    monkeypatch.setattr(ZipWriter, "copy", copy)
+    patched, full = _write_both(cards, vault, out, T0 + 10)
+    assert patched == full and patched != before["vault.apkg"]
