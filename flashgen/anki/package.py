@@ -268,10 +268,8 @@ def _note_rows(
         (card, {path: media_names[path] for path in card.media if path in media_names})
         for card in cards
     ]
-    renderer.prepare(with_media)
     rows: list[_Row] = []
-    for card, own_media in with_media:
-        rendered = renderer.fields(card, own_media)
+    for (card, _media), rendered in zip(with_media, renderer.fields(with_media), strict=True):
         start, label = links.get(card.note) or links.setdefault(
             card.note, _link_parts(card.note, vault_name)
         )

@@ -72,32 +72,19 @@ class _Renderer:
     sanitize: bool = False
     """Whether fields go through :func:`flashgen.sanitize.sanitize_html`."""
 
-    def fields(self, card: Card, media: Mapping[str, str]) -> tuple[str, ...]:
-        """Front, back and context, then for a comparison its title and others."""
-        key = self._key(card, media)
-        fields = self.kept.get(key)
-        if fields is not None:
-            return fields
-        fields = self._found(key, card)
-        if fields is None:
-            fields = self._render(card, media)
-            self.rendered += 1
-        self.kept[key] = fields
-        return fields
-
-    def prepare(
+    def fields(
         self,
         cards: Sequence[tuple[Card, Mapping[str, str]]],
         done: Callable[[int], None] | None = None,
-    ) -> None:
-        """Render every card of *cards* the cache lacks, on every core for a big batch.
+    ) -> list[tuple[str, ...]]:
+        """Each card's front, back and context, then for a comparison its title and others.
 
-        Each card comes with its media names. :meth:`fields` then finds them rendered.
-        *done* is called with how many cards were rendered, as chunks finish.
+        Each card comes with its media names. The cards the cache lacks are rendered, on
+        every core for a big batch; *done* is called with how many, as chunks finish.
         """
+        keys = [self._key(card, media) for card, media in cards]
         missing: dict[bytes, tuple[Card, _MediaItems]] = {}
-        for card, media in cards:
-            key = self._key(card, media)
+        for key, (card, media) in zip(keys, cards, strict=True):
             if key not in self.kept and key not in missing:
                 found = self._found(key, card)
                 if found is None:
@@ -110,6 +97,7 @@ class _Renderer:
         ):
             self.kept[key] = fields
         self.rendered += len(work)
+        return [self.kept[key] for key in keys]
 
     def _key(self, card: Card, media: Mapping[str, str]) -> bytes:
         what = (

@@ -108,8 +108,18 @@ class Export:
         )
 
 
-def _write_text(handle: BinaryIO, text: str) -> None:
-    handle.write(text.encode("utf-8") + b"\n")
+def _write_listing(handle: BinaryIO, cards: Sequence[Card]) -> None:
+    """The card listing: a JSON array, one card per line (compact, and easy to grep)."""
+    encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    with bulk():
+        lines = ",\n".join(encode(card.to_dict()) for card in cards)
+    handle.write(b"[\n" + lines.encode("utf-8") + b"\n]\n" if cards else b"[]\n")
+
+
+def _listing_digest(built: VaultCards) -> bytes:
+    """What the listing's bytes depend on: the cards' ids and content (not the images)."""
+    ids, prints, _media = built.content()
+    return hashlib.blake2b(ids.encode() + b"\0" + prints, digest_size=20).digest()
 
 
 def deck_path(out_dir: Path, built: VaultCards) -> Path:
@@ -193,10 +203,11 @@ def update_outputs(
     )
     if summary.diagnostics:  # an image could not be read: the next build writes the deck again
         digest = b""
-    with bulk():
-        text = json.dumps([card.to_dict() for card in built.cards], indent=1, ensure_ascii=False)
-    write_atomic(listing, lambda handle: _write_text(handle, text))
-    state = _DeckState(digest, file_stamp(deck), summary, tuple(card.id for card in kept), held)
+    listed = _listing_digest(built)
+    if force or previous.listed != listed or not listing.exists():
+        write_atomic(listing, lambda handle: _write_listing(handle, built.cards))
+    removed = tuple(card.id for card in kept)
+    state = _DeckState(digest, file_stamp(deck), summary, removed, listed, held)
     state.write(deck_state_path(out_dir, built))
     return Export(deck, True, summary, changes, unchanged, len(kept))
 
@@ -274,14 +285,17 @@ class _DeckState:
     """What a written deck holds: ``.<vault>.apkg.state`` beside it (a state file).
 
     Header ``{"format", "version", "digest", "deck": (size, mtime_ns), "summary":
-    (notes, decks, media), "removed": ids}``; body ``{id: (fingerprint, note, line,
-    kind, front)}``, read only when the deck is rewritten or a removed card is new.
+    (notes, decks, media), "removed": ids, "listed": digest of the listing}``; body
+    ``{id: (fingerprint, note, line, kind, front)}``, read only when the deck is
+    rewritten or a removed card is new.
     """
 
     digest: bytes = b""
     deck: tuple[int, int] | None = None
     summary: DeckSummary = field(default_factory=lambda: DeckSummary(0, 0, 0))
     removed: tuple[str, ...] = ()
+    listed: bytes = b""
+    """A digest of what the listing beside the deck was written from (``_listing_digest``)."""
     body: _Held | None = None
     path: Path | None = None
 
@@ -302,6 +316,7 @@ class _DeckState:
                 deck=(int(deck[0]), int(deck[1])),
                 summary=DeckSummary(int(notes), int(decks), int(media)),
                 removed=tuple(str(card_id) for card_id in header["removed"]),
+                listed=bytes(header.get("listed", b"")),
                 path=path,
             )
         except (StateError, KeyError, TypeError, ValueError, IndexError):
@@ -333,6 +348,7 @@ class _DeckState:
             "deck": self.deck,
             "summary": (self.summary.notes, self.summary.decks, self.summary.media),
             "removed": self.removed,
+            "listed": self.listed,
         }
         save_state(path, header, self.body if self.body is not None else {})
 

@@ -20,6 +20,7 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
 
 S = TypeVar("S")
@@ -76,10 +77,21 @@ def map_chunks(
     size = max(1, -(-len(items) // (workers * CHUNKS_PER_WORKER)))
     chunks = [items[start : start + size] for start in range(0, len(items), size)]
     context = multiprocessing.get_context(method or start_method())
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = [pool.submit(work, shared, chunk) for chunk in chunks]
-        for chunk, future in zip(chunks, futures, strict=True):
-            results = future.result()
+    finished = 0
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures = [pool.submit(work, shared, chunk) for chunk in chunks]
+            for chunk, future in zip(chunks, futures, strict=True):
+                results = future.result()
+                finished += 1
+                if done is not None:
+                    done(len(chunk))
+                yield from results
+    except BrokenProcessPool:
+        # A worker died (killed, out of memory, or a script without the ``__main__``
+        # guard that spawned workers need): do the rest here, slower but the same.
+        for chunk in chunks[finished:]:
+            results = work(shared, chunk)
             if done is not None:
                 done(len(chunk))
             yield from results
