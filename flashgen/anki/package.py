@@ -19,6 +19,7 @@ versions; when it is missing, damaged or from another flashgen, every card is re
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import json
@@ -46,7 +47,7 @@ from flashgen.anki.kept import Kept, collection_path, load_kept, save_kept
 from flashgen.anki.notetypes import COMPARISON, NOTE_TYPES, QA, NoteType
 from flashgen.anki.render_cache import _load_renders, _Renderer, _save_renders
 from flashgen.build.atomic import write_atomic
-from flashgen.build.outputs import DeckSummary
+from flashgen.build.outputs import DeckSummary, StageProgress
 from flashgen.build.state import bulk
 from flashgen.errors import OutputError
 from flashgen.model import Card, Diagnostic, SrHistory
@@ -87,6 +88,7 @@ def write_apkg(
     render_cache: Path | None = None,
     sanitize_html: bool = False,
     parts: Path | None = None,
+    progress: StageProgress | None = None,
 ) -> DeckSummary:
     """Write *cards* to the Anki package *out*, replacing it atomically.
 
@@ -100,7 +102,8 @@ def write_apkg(
     the fields (see :mod:`flashgen.sanitize`); by default the notes' HTML is kept. With
     *parts*, what the package is made of is kept there and beside it (see :mod:`.kept`),
     and the next package patches it: only changed notes are written again, unchanged
-    media entries are copied. Either way the package's bytes are the same.
+    media entries are copied. Either way the package's bytes are the same. *progress* is
+    told how many cards are rendered and media files packed, as they are.
     Raises ``OutputError`` when the package cannot be written; *out* is then unchanged.
     """
     _check_unique_ids(cards)
@@ -111,9 +114,9 @@ def write_apkg(
     names = {path: name for path, (name, _stamp) in media.items()}
     with bulk():  # a row, its fields and its tags for each card: none in a cycle
         renderer = _Renderer(found=_load_renders(render_cache), sanitize=sanitize_html)
-        rows, decks = _note_rows(cards, names, vault_name, renderer)
+        rows, decks = _note_rows(cards, names, vault_name, renderer, progress)
         files = _distinct_files(media, vault_root)
-        entries = _write_package(rows, decks, files, out, timestamp, kept, parts)
+        entries = _write_package(rows, decks, files, out, timestamp, kept, parts, progress)
     if render_cache is not None:
         _save_renders(render_cache, renderer)
     if parts is not None:
@@ -257,7 +260,11 @@ class _Row:
 
 
 def _note_rows(
-    cards: Sequence[Card], media_names: Mapping[str, str], vault_name: str, renderer: _Renderer
+    cards: Sequence[Card],
+    media_names: Mapping[str, str],
+    vault_name: str,
+    renderer: _Renderer,
+    progress: StageProgress | None,
 ) -> tuple[list[_Row], list[genanki.Deck]]:
     """Each card's note, and the decks (holding no notes, only the models they use)."""
     models = {note_type.id: _model(note_type) for note_type in NOTE_TYPES}
@@ -269,7 +276,9 @@ def _note_rows(
         for card in cards
     ]
     rows: list[_Row] = []
-    for (card, _media), rendered in zip(with_media, renderer.fields(with_media), strict=True):
+    told = None if progress is None else functools.partial(progress, "cards rendered")
+    rendered_fields = renderer.fields(with_media, told)
+    for (card, _media), rendered in zip(with_media, rendered_fields, strict=True):
         start, label = links.get(card.note) or links.setdefault(
             card.note, _link_parts(card.note, vault_name)
         )
@@ -339,6 +348,7 @@ def _write_package(
     timestamp: float,
     kept: Kept,
     parts: Path | None,
+    progress: StageProgress | None,
 ) -> dict[str, Entry]:
     """Patch a copy of the kept collection (or make one), then zip it atomically onto *out*.
 
@@ -361,7 +371,10 @@ def _write_package(
         _reset_schema_cookie(canonical)
         entries: dict[str, Entry] = {}
         write_atomic(
-            out, lambda file: entries.update(_write_zip(file, canonical, files, timestamp, kept))
+            out,
+            lambda file: entries.update(
+                _write_zip(file, canonical, files, timestamp, kept, progress)
+            ),
         )
         if parts is not None:
             os.replace(canonical, collection_path(parts))
@@ -507,7 +520,12 @@ def _schedule_reviews(conn: sqlite3.Connection, history: Mapping[str, SrHistory]
 
 
 def _write_zip(
-    file: BinaryIO, collection: str, files: Mapping[str, Path], timestamp: float, kept: Kept
+    file: BinaryIO,
+    collection: str,
+    files: Mapping[str, Path],
+    timestamp: float,
+    kept: Kept,
+    progress: StageProgress | None,
 ) -> dict[str, Entry]:
     """Zip the collection, the media list and the media; media entries by media name.
 
@@ -528,5 +546,7 @@ def _write_zip(
                 entries[name] = writer.copy(str(number), previous, entry)
             else:
                 entries[name] = writer.write(str(number), file_chunks(path), method_for(name))
+            if progress is not None:
+                progress("media packed", number + 1, len(files))
     writer.close()
     return entries

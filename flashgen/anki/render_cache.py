@@ -75,12 +75,13 @@ class _Renderer:
     def fields(
         self,
         cards: Sequence[tuple[Card, Mapping[str, str]]],
-        done: Callable[[int], None] | None = None,
+        progress: Callable[[int, int], None] | None = None,
     ) -> list[tuple[str, ...]]:
         """Each card's front, back and context, then for a comparison its title and others.
 
         Each card comes with its media names. The cards the cache lacks are rendered, on
-        every core for a big batch; *done* is called with how many, as chunks finish.
+        every core for a big batch; *progress* is called with (rendered, to render) as
+        chunks finish.
         """
         keys = [self._key(card, media) for card, media in cards]
         missing: dict[bytes, tuple[Card, _MediaItems]] = {}
@@ -92,6 +93,14 @@ class _Renderer:
                 else:
                     self.kept[key] = found
         work = list(missing.values())
+        rendered = 0
+
+        def done(count: int) -> None:
+            nonlocal rendered
+            rendered += count
+            if progress is not None:
+                progress(rendered, len(work))
+
         for key, fields in zip(
             missing, map_chunks(_render_chunk, self.sanitize, work, done=done), strict=True
         ):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Literal, Protocol
@@ -49,7 +49,7 @@ class DeckWriter(Protocol):
     links back to the notes; *timestamp* stamps the deck; *render_cache* is a file the
     writer may keep rendered fields in; *sanitize_html* strips scripts from the HTML;
     *parts* is a file the writer may keep what the deck is made of in, to patch it next
-    time (the same deck, made faster).
+    time (the same deck, made faster); *progress* is told how far the writing is.
     """
 
     def __call__(
@@ -63,7 +63,14 @@ class DeckWriter(Protocol):
         render_cache: Path | None,
         sanitize_html: bool,
         parts: Path | None,
+        progress: StageProgress | None,
     ) -> DeckSummary: ...
+
+
+Stage = Literal["cards rendered", "media packed"]
+"""The steps of writing a deck that a progress display can follow."""
+StageProgress = Callable[[Stage, int, int], None]
+"""Called with (stage, items done, items in all) as a deck is written."""
 
 
 Mark = Literal["+", "~", "-"]
@@ -162,6 +169,7 @@ def update_outputs(
     now: float,
     write_deck: DeckWriter,
     force: bool = False,
+    progress: StageProgress | None = None,
 ) -> Export:
     """Write the deck and the listing into *out_dir*, unless they already hold these cards.
 
@@ -171,7 +179,7 @@ def update_outputs(
     records what it holds, to report changes and to skip writing an unchanged deck, and
     ``.<vault>.apkg.render`` keeps the cards' rendered HTML, so that only changed cards
     are rendered again (see :mod:`flashgen.anki.render_cache`). *write_deck* writes
-    the deck file.
+    the deck file; *progress*, if given, is told how far it is (see :data:`Stage`).
     """
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -200,6 +208,7 @@ def update_outputs(
         render_cache=out_dir / f".{built.vault.name}.apkg.render",
         sanitize_html=built.config.sanitize_html,
         parts=out_dir / f".{built.vault.name}.apkg.parts",
+        progress=progress,
     )
     if summary.diagnostics:  # an image could not be read: the next build writes the deck again
         digest = b""

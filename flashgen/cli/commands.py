@@ -14,14 +14,13 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 from rich.text import Text
 
 from flashgen import __version__
 from flashgen.anki.package import write_apkg
-from flashgen.build.outputs import Export, iter_changes, update_outputs
-from flashgen.build.pipeline import Progress as ProgressFn
+from flashgen.build.outputs import Export, Stage, iter_changes, update_outputs
 from flashgen.build.pipeline import VaultCards, collect
 from flashgen.build.watch import Rebuild, watch_vault
 from flashgen.cli.screen import make_console, render_stats, run_quiz
@@ -61,31 +60,52 @@ def _run(action: Callable[[], T]) -> T:
         raise click.ClickException(str(err)) from err
 
 
+class _Bars:
+    """The progress bars of a build on a terminal: one line per step, shown once it is big."""
+
+    def __init__(self, bar: Progress) -> None:
+        self._bar = bar
+        self._tasks: dict[str, TaskID] = {}
+
+    def notes(self, done: int, total: int) -> None:
+        """Follow the notes read (``collect``'s *progress*)."""
+        self.stage("reading notes", done, total)
+
+    def deck(self, stage: Stage, done: int, total: int) -> None:
+        """Follow the deck being written (``update_outputs``'s *progress*)."""
+        self.stage({"cards rendered": "rendering cards", "media packed": "packing media"}[stage],
+                   done, total)  # fmt: skip
+
+    def stage(self, label: str, done: int, total: int) -> None:
+        if total < PROGRESS_THRESHOLD:
+            return
+        task = self._tasks.get(label)
+        if task is None:
+            task = self._tasks[label] = self._bar.add_task(label, total=total)
+        self._bar.update(task, completed=done, total=total)
+
+
 @contextmanager
-def _progress_bar() -> Iterator[ProgressFn | None]:
+def _progress_bar() -> Iterator[_Bars | None]:
+    """Progress bars on stderr when it is a terminal; None (nothing shown) otherwise."""
     console = Console(stderr=True)
     if not console.is_terminal:
         yield None
         return
     with Progress(
-        TextColumn("reading notes"),
+        TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         console=console,
         transient=True,
     ) as bar:
-        task = bar.add_task("notes", total=None)
-
-        def advance(done: int, total: int) -> None:
-            if total >= PROGRESS_THRESHOLD:
-                bar.update(task, completed=done, total=total)
-
-        yield advance
+        yield _Bars(bar)
 
 
 def _collect(vault: Path, *, save: bool = True) -> VaultCards:
     """Read the vault's cards; without *save*, leave the vault's state files untouched."""
-    with _progress_bar() as progress:
+    with _progress_bar() as shown:
+        progress = None if shown is None else shown.notes
         return _run(lambda: collect(vault, progress=progress, save=save, now=time.time()))
 
 
@@ -143,7 +163,13 @@ def build(vault: Path, output: Path, strict: bool, diff: bool) -> None:
     try:
         built = _collect(vault)
         status = _report(built, vault, strict)
-        export = _run(lambda: update_outputs(built, output, now=time.time(), write_deck=write_apkg))
+        with _progress_bar() as bars:
+            progress = None if bars is None else bars.deck
+            export = _run(
+                lambda: update_outputs(
+                    built, output, now=time.time(), write_deck=write_apkg, progress=progress
+                )
+            )
     except KeyboardInterrupt:  # every write is atomic: the deck is the old one or the new one
         if _deck_stamp(output, vault) == before:
             click.echo("interrupted; the previous deck is unchanged", err=True)
