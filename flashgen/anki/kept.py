@@ -5,12 +5,14 @@ Two files beside ``<vault>.apkg``:
 - ``.<vault>.apkg.collection``: the deck's collection database, as the deck holds it;
 - ``.<vault>.apkg.parts`` (a state file, see ``build.state``): header ``{"format",
   "version", "stamp", "deck": (size, mtime_ns), "collection": (size, mtime_ns)}``; body
-  ``{"notes": {guid: digest of the note's row}, "media": {media name: (method, crc,
+  ``{"groups": {a group's key: Made}, "media": {media name: (method, crc,
   size, raw size, offset in the deck)}, "files": {vault path: (size, mtime_ns, media
   name)}}``.
 
-The next package copies the collection and rewrites only the notes whose digest
-changed, copies unchanged media entries raw from the deck (offsets and CRCs from the
+A group is one note's cards (``outputs.CardGroup``), keyed by what its rows are made
+of. The next package copies the collection, takes the rows of every group whose key it
+holds as they are, without decoding their cards, and rewrites the others' notes whose
+digest changed, copies unchanged media entries raw from the deck (offsets and CRCs from the
 parts), and names an image whose file kept its size and time without reading it. Both
 files are trusted only while the deck and the collection are exactly those they were
 written with (same size and time) and flashgen, its libraries and zlib are the same;
@@ -33,8 +35,10 @@ from flashgen.build.state import StateError, load_state, save_state
 from flashgen.errors import OutputError
 
 FORMAT = "flashgen-deck-parts"
-VERSION = 1
+VERSION = 2
 
+Made = tuple[tuple[str, bytes, str, int], ...]
+"""A group's notes in the collection: (GUID, digest of its rows, deck name, model id)."""
 FileName = tuple[int, int, str]
 """A vault file's (size, mtime_ns) when it was named, and its media name."""
 
@@ -43,8 +47,8 @@ FileName = tuple[int, int, str]
 class Kept:
     """The parts of the previous deck that can be used again (none, for a first build)."""
 
-    notes: dict[str, bytes] = field(default_factory=dict)
-    """GUID → digest of its note's row in :attr:`collection`."""
+    groups: dict[bytes, Made] = field(default_factory=dict)
+    """A group's key → its notes in :attr:`collection`."""
     media: dict[str, Entry] = field(default_factory=dict)
     """Media name → its entry in :attr:`deck`."""
     files: dict[str, FileName] = field(default_factory=dict)
@@ -53,6 +57,10 @@ class Kept:
     """The previous collection database, when it can be patched."""
     deck: Path | None = None
     """The previous deck, when its entries can be copied."""
+
+    def notes(self) -> dict[str, bytes]:
+        """GUID → digest of its note's rows, for every note of the collection."""
+        return {guid: digest for made in self.groups.values() for guid, digest, _d, _m in made}
 
 
 def collection_path(parts: Path) -> Path:
@@ -75,7 +83,7 @@ def load_kept(parts: Path, deck: Path) -> Kept:
         ):
             return Kept()
         return Kept(
-            notes=dict(body["notes"]),
+            groups=dict(body["groups"]),
             media={name: Entry(*entry) for name, entry in body["media"].items()},
             files={path: (int(a), int(b), str(c)) for path, (a, b, c) in body["files"].items()},
             collection=collection,
@@ -99,7 +107,7 @@ def save_kept(parts: Path, deck: Path, kept: Kept) -> None:
         "collection": file_stamp(collection_path(parts)),
     }
     body = {
-        "notes": kept.notes,
+        "groups": kept.groups,
         "media": {
             name: (e.method, e.crc, e.size, e.raw_size, e.offset) for name, e in kept.media.items()
         },

@@ -43,11 +43,11 @@ import genanki
 from genanki.apkg_schema import APKG_SCHEMA
 
 from flashgen.anki.apkg_zip import DEFLATED, Entry, ZipWriter, file_chunks, method_for
-from flashgen.anki.kept import Kept, collection_path, load_kept, save_kept
+from flashgen.anki.kept import Kept, Made, collection_path, load_kept, save_kept
 from flashgen.anki.notetypes import COMPARISON, NOTE_TYPES, QA, NoteType
 from flashgen.anki.render_cache import _load_renders, _Renderer, _save_renders
 from flashgen.build.atomic import write_atomic
-from flashgen.build.outputs import DeckSummary, StageProgress
+from flashgen.build.outputs import CardGroup, DeckSummary, StageProgress, card_groups
 from flashgen.build.state import bulk
 from flashgen.errors import OutputError
 from flashgen.model import Card, Diagnostic, SrHistory
@@ -106,29 +106,69 @@ def write_apkg(
     told how many cards are rendered and media files packed, as they are.
     Raises ``OutputError`` when the package cannot be written; *out* is then unchanged.
     """
-    _check_unique_ids(cards)
+    groups = card_groups(cards)
+    _check_unique_ids(card_id for group in groups for card_id in group.ids)
     kept = load_kept(parts, out) if parts is not None else Kept()
     media, unread = _name_media(
-        _distinct(path for card in cards for path in card.media), vault_root, kept
+        _distinct(path for group in groups for path in group.media), vault_root, kept
     )
     names = {path: name for path, (name, _stamp) in media.items()}
+    keys = [_group_key(group, names, vault_name, sanitize_html) for group in groups]
+    known = kept.groups if kept.collection is not None else {}
+    fresh = [card for key, group in zip(keys, groups, strict=True) if key not in known
+             for card in group.load()]  # fmt: skip
+    # Few cards to render: the render cache costs more to read and write than it saves.
+    use_cache = render_cache is not None and (not known or len(fresh) > _FEW_CARDS)
     with bulk():  # a row, its fields and its tags for each card: none in a cycle
-        renderer = _Renderer(found=_load_renders(render_cache), sanitize=sanitize_html)
-        rows, decks = _note_rows(cards, names, vault_name, renderer, progress)
+        found = _load_renders(render_cache) if use_cache else {}
+        renderer = _Renderer(found=found, sanitize=sanitize_html)
+        rows = _note_rows(fresh, names, vault_name, renderer, progress)
+        made = _made_of(keys, groups, rows, known)
+        decks = _decks(made)
         files = _distinct_files(media, vault_root)
-        entries = _write_package(rows, decks, files, out, timestamp, kept, parts, progress)
-    if render_cache is not None:
-        _save_renders(render_cache, renderer)
+        entries = _write_package(made, rows, decks, files, out, timestamp, kept, parts, progress)
+    if render_cache is not None and use_cache:
+        _save_renders(render_cache, renderer, keep=found if known else {})
     if parts is not None:
         named = {path: (*stamp, name) for path, (name, stamp) in media.items()}
-        notes = {row.guid: row.digest for row in rows}
-        save_kept(parts, out, Kept(notes=notes, media=entries, files=named))
+        save_kept(parts, out, Kept(groups=made, media=entries, files=named))
     return DeckSummary(
-        notes=len(cards),
+        notes=sum(len(group.ids) for group in groups),
         decks=len(decks),
         media=len(files),
-        diagnostics=_unread_images(cards, unread),
+        diagnostics=_unread_images(cards, unread) if unread else (),
     )
+
+
+_FEW_CARDS = 2000
+"""Fewer cards than this to render in a patched package: render them without the cache."""
+
+
+def _group_key(
+    group: CardGroup, names: Mapping[str, str], vault_name: str, sanitize: bool
+) -> bytes:
+    """What a group's notes in the collection are made of: its cards, their images' names,
+    the vault's name (in the links back) and whether the HTML is sanitised."""
+    images = "\0".join(names.get(path, "") for path in group.media)
+    return group.key(images.encode(), vault_name.encode(), b"%d" % sanitize)
+
+
+def _made_of(
+    keys: Sequence[bytes],
+    groups: Sequence[CardGroup],
+    rows: Sequence[_Row],
+    known: Mapping[bytes, Made],
+) -> dict[bytes, Made]:
+    """Each group's notes in the collection: kept from the last package, or from *rows*."""
+    by_guid = {row.guid: row for row in rows}
+    made: dict[bytes, Made] = {}
+    for key, group in zip(keys, groups, strict=True):
+        if key in known:
+            made[key] = known[key]
+            continue
+        own = [by_guid[card_id] for card_id in group.ids]
+        made[key] = tuple((row.guid, row.digest, row.deck, row.model.model_id) for row in own)
+    return made
 
 
 def media_name(path: str, data: bytes, *, digits: int = 10) -> str:
@@ -167,12 +207,12 @@ def _link_parts(note: str, vault_name: str) -> tuple[str, str]:
     return f'<a href="{escape(href)}">', escape(note)
 
 
-def _check_unique_ids(cards: Sequence[Card]) -> None:
+def _check_unique_ids(card_ids: Iterable[str]) -> None:
     seen: set[str] = set()
-    for card in cards:
-        if card.id in seen:
-            raise ValueError(f"two cards share the id {card.id!r}; card ids must be unique")
-        seen.add(card.id)
+    for card_id in card_ids:
+        if card_id in seen:
+            raise ValueError(f"two cards share the id {card_id!r}; card ids must be unique")
+        seen.add(card_id)
 
 
 def _distinct(items: Iterable[str]) -> list[str]:
@@ -251,7 +291,7 @@ class _Row:
 
     guid: str
     model: genanki.Model
-    deck_id: int
+    deck: str
     fields: list[str]
     tags: list[str]
     history: SrHistory | None
@@ -265,10 +305,9 @@ def _note_rows(
     vault_name: str,
     renderer: _Renderer,
     progress: StageProgress | None,
-) -> tuple[list[_Row], list[genanki.Deck]]:
-    """Each card's note, and the decks (holding no notes, only the models they use)."""
+) -> list[_Row]:
+    """Each card's note."""
     models = {note_type.id: _model(note_type) for note_type in NOTE_TYPES}
-    decks = _decks(sorted({card.deck or DEFAULT_DECK for card in cards}))
     links: dict[str, tuple[str, str]] = {}
     tags: dict[tuple[str, ...], list[str]] = {}
     with_media = [
@@ -292,26 +331,29 @@ def _note_rows(
             model = models[QA.id]
         if card.tags not in tags:
             tags[card.tags] = _distinct(tag for tag in map(anki_tag, card.tags) if tag)
-        deck = decks[card.deck or DEFAULT_DECK]
-        deck.add_model(model)
-        what = (model.model_id, deck.deck_id, fields, tags[card.tags], card.history)
+        deck = card.deck or DEFAULT_DECK
+        what = (model.model_id, deck, fields, tags[card.tags], card.history)
         digest = hashlib.blake2b(repr(what).encode(), digest_size=16).digest()
-        rows.append(
-            _Row(card.id, model, deck.deck_id, fields, tags[card.tags], card.history, digest)
-        )
-    return rows, list(decks.values())
+        row_tags = tags[card.tags]
+        rows.append(_Row(card.id, model, deck, fields, row_tags, card.history, digest))
+    return rows
 
 
-def _decks(names: Sequence[str]) -> dict[str, genanki.Deck]:
-    """A deck for each of *names* (sorted), with ids stable across builds."""
+def _decks(made: Mapping[bytes, Made]) -> dict[str, genanki.Deck]:
+    """A deck for each deck name the notes use (sorted), with ids stable across builds,
+    holding no notes, only the models its notes use."""
+    models = {note_type.id: _model(note_type) for note_type in NOTE_TYPES}
+    used = {(deck, model) for rows in made.values() for _guid, _digest, deck, model in rows}
     decks: dict[str, genanki.Deck] = {}
     used_ids: set[int] = set()
-    for name in names:
+    for name in sorted({deck for deck, _model_id in used}):
         did = deck_id(name)
         while did in used_ids:  # two names hashed alike: probe, in name order, so it is stable
             did = _DECK_IDS.start + (did + 1 - _DECK_IDS.start) % len(_DECK_IDS)
         used_ids.add(did)
         decks[name] = genanki.Deck(did, name)
+    for deck, model_id in sorted(used):
+        decks[deck].add_model(models[model_id])
     return decks
 
 
@@ -341,8 +383,9 @@ class _Note(genanki.Note):  # type: ignore[misc]  # genanki has no type hints
 
 
 def _write_package(
+    made: Mapping[bytes, Made],
     rows: Sequence[_Row],
-    decks: Sequence[genanki.Deck],
+    decks: Mapping[str, genanki.Deck],
     files: Mapping[str, Path],
     out: Path,
     timestamp: float,
@@ -355,6 +398,7 @@ def _write_package(
     The collection that goes into the zip is a ``VACUUM INTO`` copy of the patched one:
     SQLite lays it out from its rows alone, so a patched collection and one made from
     nothing give the same bytes. With *parts*, it becomes the next build's kept one.
+    *made* says what every note's rows are made of, *rows* are the notes not kept.
     Returns the media entries written, by media name.
     """
     temps: list[str] = []
@@ -362,8 +406,9 @@ def _write_package(
         work = _temp_file(temps)
         if kept.collection is not None:
             shutil.copyfile(kept.collection, work)
-        known = kept.notes if kept.collection is not None else None
-        _patch_collection(work, rows, decks, timestamp, known)
+        known = kept.notes() if kept.collection is not None else None
+        wanted = {guid: digest for notes in made.values() for guid, digest, _d, _m in notes}
+        _patch_collection(work, wanted, rows, decks, timestamp, known)
         canonical = _temp_file(temps)
         os.unlink(canonical)  # VACUUM INTO writes a new file only
         with closing(sqlite3.connect(work)) as conn:
@@ -415,21 +460,22 @@ def _temp_file(temps: list[str]) -> str:
 
 def _patch_collection(
     db_name: str,
+    wanted: Mapping[str, bytes],
     rows: Sequence[_Row],
-    decks: Sequence[genanki.Deck],
+    decks: Mapping[str, genanki.Deck],
     timestamp: float,
     known: Mapping[str, bytes] | None,
 ) -> None:
-    """Make the collection at *db_name* hold *rows*, rewriting only the notes that changed.
+    """Make the collection at *db_name* hold the notes *wanted* (GUID → digest of its rows).
 
-    *known* maps the GUIDs the collection holds to their rows' digests; None: it is empty.
+    *known* maps the GUIDs the collection holds to their rows' digests (None: it is
+    empty); the notes whose digest changed are rewritten from *rows*.
     """
     with closing(sqlite3.connect(db_name)) as conn:
         cursor = conn.cursor()
         if known is None:
             cursor.executescript(APKG_SCHEMA)
             known = {}
-        wanted = {row.guid: row.digest for row in rows}
         gone = [(guid,) for guid, digest in known.items() if wanted.get(guid) != digest]
         cursor.execute("CREATE TEMP TABLE gone (guid TEXT PRIMARY KEY)")
         cursor.executemany("INSERT INTO gone VALUES (?)", gone)
@@ -439,19 +485,25 @@ def _patch_collection(
         )
         cursor.execute("DELETE FROM notes WHERE guid IN (SELECT guid FROM gone)")
         fresh = [row for row in rows if known.get(row.guid) != row.digest]
-        _insert_notes(cursor, fresh, timestamp)
+        _insert_notes(cursor, fresh, decks, timestamp)
         # Every note is stamped with the package's time, for Anki to take it as newer.
         cursor.execute("UPDATE notes SET mod = ?", (int(timestamp),))
         cursor.execute("UPDATE cards SET mod = ?", (int(timestamp),))
-        _write_col(conn, decks, timestamp)
-        history = {row.guid: row.history for row in rows if row.history is not None}
-        if history:
+        _write_col(conn, list(decks.values()), timestamp)
+        (history,) = cursor.execute("SELECT count(*) FROM cards WHERE type = ?", (_REVIEW,))
+        fresh_history = {r.guid: r.history for r in fresh if r.history is not None}
+        if history[0] or fresh_history:
             _set_day_counting(conn)
-            _schedule_reviews(conn, {r.guid: r.history for r in fresh if r.history is not None})
+            _schedule_reviews(conn, fresh_history)
         conn.commit()
 
 
-def _insert_notes(cursor: sqlite3.Cursor, rows: Sequence[_Row], timestamp: float) -> None:
+def _insert_notes(
+    cursor: sqlite3.Cursor,
+    rows: Sequence[_Row],
+    decks: Mapping[str, genanki.Deck],
+    timestamp: float,
+) -> None:
     """Insert each row's note and cards, with ids drawn from its GUID (see ``_row_id``)."""
     if not rows:
         return
@@ -463,7 +515,7 @@ def _insert_notes(cursor: sqlite3.Cursor, rows: Sequence[_Row], timestamp: float
             note = _Note(model=row.model, fields=row.fields, tags=row.tags, guid=row.guid)
             ids = [_row_id(row.guid, used)]
             ids += [_row_id(f"{row.guid}\0{card.ord}", used) for card in note.cards]
-            note.write_to_db(cursor, timestamp, row.deck_id, iter(ids))
+            note.write_to_db(cursor, timestamp, decks[row.deck].deck_id, iter(ids))
 
 
 def _row_id(name: str, used: set[int]) -> int:

@@ -11,9 +11,10 @@ import dataclasses
 import hashlib
 import json
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Literal, Protocol
+from typing import Any, BinaryIO, Literal, Protocol, overload
 
 from flashgen import __version__
 from flashgen.build.atomic import write_atomic
@@ -21,6 +22,7 @@ from flashgen.build.cache import PRINT_SIZE, code_stamp, fingerprint
 from flashgen.build.pipeline import VaultCards
 from flashgen.build.state import StateError, bulk, load_state, read_header, save_state
 from flashgen.errors import OutputError
+from flashgen.identity.ledger import SEPARATOR, split_ids
 from flashgen.model import Card, CardKind, Diagnostic
 from flashgen.vault.index import VaultIndex
 
@@ -65,6 +67,96 @@ class DeckWriter(Protocol):
         parts: Path | None,
         progress: StageProgress | None,
     ) -> DeckSummary: ...
+
+
+@dataclass(frozen=True, slots=True)
+class CardGroup:
+    """The cards of one note (or the removed cards a deck carries), decoded on demand.
+
+    A rebuild after an edit leaves most notes' cards as they were: their ids and
+    fingerprints say so without decoding them, and a deck writer may keep what it
+    made of them last time.
+    """
+
+    ids: tuple[str, ...]
+    """The cards' ids, in order."""
+    prints: bytes
+    """Their fingerprints (``cache.fingerprint``), concatenated."""
+    media: tuple[str, ...]
+    """The vault paths the cards embed, each once, in order of first use."""
+    load: Callable[[], Sequence[Card]] = field(compare=False)
+    """Decodes the cards."""
+
+    def key(self, *more: bytes) -> bytes:
+        """A digest of the cards' ids and content (and of *more*)."""
+        digest = hashlib.blake2b(SEPARATOR.join(self.ids).encode(), digest_size=16)
+        digest.update(self.prints)
+        for part in more:
+            digest.update(b"\0" + part)
+        return digest.digest()
+
+    @classmethod
+    def of(cls, cards: Sequence[Card]) -> CardGroup:
+        """A group of cards at hand."""
+        media = tuple(dict.fromkeys(path for card in cards for path in card.media))
+        prints = b"".join(fingerprint(card) for card in cards)
+        return cls(tuple(card.id for card in cards), prints, media, lambda: cards)
+
+
+class DeckCards(Sequence[Card]):
+    """A deck's cards, by group (see :class:`CardGroup`); decoded all at once when used
+    as a plain sequence."""
+
+    def __init__(self, groups: Sequence[CardGroup]) -> None:
+        self.groups = tuple(groups)
+        self._cards: list[Card] | None = None
+
+    def _all(self) -> list[Card]:
+        if self._cards is None:
+            with bulk():
+                self._cards = [card for group in self.groups for card in group.load()]
+        return self._cards
+
+    def __len__(self) -> int:
+        return sum(len(group.ids) for group in self.groups)
+
+    @overload
+    def __getitem__(self, index: int) -> Card: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Card]: ...
+    def __getitem__(self, index: int | slice) -> Card | Sequence[Card]:
+        return self._all()[index]
+
+    def __iter__(self) -> Iterator[Card]:
+        return iter(self._all())
+
+
+def card_groups(cards: Sequence[Card]) -> tuple[CardGroup, ...]:
+    """The groups of *cards*: a :class:`DeckCards`'s own, else one per note, in order."""
+    if isinstance(cards, DeckCards):
+        return cards.groups
+    groups: list[CardGroup] = []
+    start = 0
+    for end in range(1, len(cards) + 1):
+        if end == len(cards) or cards[end].note != cards[start].note:
+            groups.append(CardGroup.of(cards[start:end]))
+            start = end
+    return tuple(groups)
+
+
+def _deck_cards(built: VaultCards, removed: Sequence[Card]) -> DeckCards:
+    """The cards the deck is written from: each note's, then the removed ones it carries."""
+    if built.entries or not built.card_count():
+        groups = [
+            CardGroup(tuple(split_ids(entry.ids)), entry.prints, entry.media, entry.cards)
+            for entry in built.entries
+            if entry.count
+        ]
+    else:
+        groups = list(card_groups(built.cards))
+    if removed:
+        groups.append(CardGroup.of(removed))
+    return DeckCards(groups)
 
 
 Stage = Literal["cards rendered", "media packed"]
@@ -115,12 +207,38 @@ class Export:
         )
 
 
-def _write_listing(handle: BinaryIO, cards: Sequence[Card]) -> None:
-    """The card listing: a JSON array, one card per line (compact, and easy to grep)."""
+_Lines = dict[bytes, tuple[int, int]]
+"""A note's cards' key (``CardGroup.key``) → where their lines are in the listing."""
+
+
+def _write_listing(
+    handle: BinaryIO, groups: Sequence[CardGroup], before: _Lines, old: Path
+) -> _Lines:
+    """The card listing: a JSON array, one card per line (compact, and easy to grep).
+
+    A note whose cards' lines the listing written last (*old*) holds at *before* has them
+    copied from it, without decoding its cards. Returns where each note's lines now are.
+    """
     encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-    with bulk():
-        lines = ",\n".join(encode(card.to_dict()) for card in cards)
-    handle.write(b"[\n" + lines.encode("utf-8") + b"\n]\n" if cards else b"[]\n")
+    lines: _Lines = {}
+    with ExitStack() as stack:
+        previous = stack.enter_context(old.open("rb")) if before else None
+        handle.write(b"[")
+        for number, group in enumerate(groups):
+            key = group.key()
+            handle.write(b"\n" if number == 0 else b",\n")
+            start = handle.tell()
+            where = before.get(key)
+            if where is not None and previous is not None:
+                previous.seek(where[0])
+                handle.write(previous.read(where[1] - where[0]))
+            else:
+                with bulk():
+                    text = ",\n".join(encode(card.to_dict()) for card in group.load())
+                handle.write(text.encode("utf-8"))
+            lines[key] = (start, handle.tell())
+        handle.write(b"\n]\n" if groups else b"]\n")
+    return lines
 
 
 def _listing_digest(built: VaultCards) -> bytes:
@@ -197,10 +315,13 @@ def update_outputs(
         and listing.exists()
     ):
         return Export(deck, False, previous.summary, (), built.card_count(), len(kept))
+    cards = _deck_cards(built, [_tagged_removed(card, built.vault) for card in kept])
+    stamps = {path: repr(stamp).encode() for path, stamp in built.vault.files.items()}
     with bulk():  # a tuple or a dict for each card, none in a cycle (see state.bulk)
-        changes, unchanged, held = _changes(built, previous, kept)
+        live = cards.groups[: len(cards.groups) - bool(kept)]
+        changes, unchanged, held = _changes(live, previous, kept, stamps)
     summary = write_deck(
-        [*built.cards, *(_tagged_removed(card, built.vault) for card in kept)],
+        cards,
         deck,
         vault_root=built.vault.root,
         vault_name=built.vault.name,
@@ -213,10 +334,23 @@ def update_outputs(
     if summary.diagnostics:  # an image could not be read: the next build writes the deck again
         digest = b""
     listed = _listing_digest(built)
+    lines = previous.lines if previous.listing == file_stamp(listing) else {}
     if force or previous.listed != listed or not listing.exists():
-        write_atomic(listing, lambda handle: _write_listing(handle, built.cards))
-    removed = tuple(card.id for card in kept)
-    state = _DeckState(digest, file_stamp(deck), summary, removed, listed, held)
+        written: _Lines = {}
+        write_atomic(
+            listing, lambda handle: written.update(_write_listing(handle, live, lines, listing))
+        )
+        lines = written
+    media = {path: stamps.get(path, b"") for group in cards.groups for path in group.media}
+    state = _DeckState(
+        digest,
+        file_stamp(deck),
+        summary,
+        tuple(card.id for card in kept),
+        listed,
+        file_stamp(listing),
+        body=(held, media, lines),
+    )
     state.write(deck_state_path(out_dir, built))
     return Export(deck, True, summary, changes, unchanged, len(kept))
 
@@ -246,32 +380,42 @@ def _deck_digest(built: VaultCards, kept: Sequence[Card]) -> bytes:
 
 
 _Held = dict[str, tuple[bytes, str, int, str, str]]
-"""Card id → (fingerprint with images, note, line, kind, front) of each live card in a deck."""
+"""Card id → (fingerprint, note, line, kind, front) of each live card in a deck."""
+_Stamps = dict[str, bytes]
+"""Vault path → its file's stamp (``repr`` of a ``FileStamp``), for the images of a deck."""
 
 
 def _changes(
-    built: VaultCards, previous: _DeckState, kept: Sequence[Card]
+    groups: Sequence[CardGroup], previous: _DeckState, kept: Sequence[Card], stamps: _Stamps
 ) -> tuple[tuple[CardChange, ...], int, _Held]:
-    """What changed since the deck *previous* describes, and what the new deck holds."""
+    """What changed since the deck *previous* describes, and what the new deck holds.
+
+    A card changed when its fingerprint or an image it embeds did. A note whose cards'
+    fingerprints and images are those of the last deck is unchanged without decoding.
+    """
     before = previous.held()
-    prints = built.fingerprints()
-    stamps = {path: repr(stamp).encode() for path, stamp in built.vault.files.items()}
+    images = previous.media()
     held: _Held = {}
     changes: list[CardChange] = []
     unchanged = 0
-    for card in built.cards:
-        mark = prints.get(card.id) or fingerprint(card)
-        if card.media:  # a changed image changes the card
-            parts = [mark, *(stamps.get(path, b"") for path in card.media)]
-            mark = hashlib.blake2b(b"\0".join(parts), digest_size=PRINT_SIZE).digest()
-        held[card.id] = (mark, card.note, card.line, card.kind.value, card.front)
-        old = before.get(card.id)
-        if old is None:
-            changes.append(CardChange("+", card))
-        elif old[0] != mark:
-            changes.append(CardChange("~", card))
-        else:
-            unchanged += 1
+    for group in groups:
+        olds = [before.get(card_id) for card_id in group.ids]
+        if all(images.get(path) == stamps.get(path) for path in group.media) and all(
+            old is not None and old[0] == group.prints[i * PRINT_SIZE : (i + 1) * PRINT_SIZE]
+            for i, old in enumerate(olds)
+        ):
+            held.update((card_id, old) for card_id, old in zip(group.ids, olds, strict=True) if old)
+            unchanged += len(olds)
+            continue
+        for card, old in zip(group.load(), olds, strict=True):
+            mark = fingerprint(card)
+            held[card.id] = (mark, card.note, card.line, card.kind.value, card.front)
+            if old is None:
+                changes.append(CardChange("+", card))
+            elif old[0] != mark or any(images.get(p) != stamps.get(p) for p in card.media):
+                changes.append(CardChange("~", card))
+            else:
+                unchanged += 1
     last = {card.id: card for card in kept}
     for card_id, (_mark, note, line, kind, front) in before.items():
         if card_id not in held:
@@ -294,9 +438,10 @@ class _DeckState:
     """What a written deck holds: ``.<vault>.apkg.state`` beside it (a state file).
 
     Header ``{"format", "version", "digest", "deck": (size, mtime_ns), "summary":
-    (notes, decks, media), "removed": ids, "listed": digest of the listing}``; body
-    ``{id: (fingerprint, note, line, kind, front)}``, read only when the deck is
-    rewritten or a removed card is new.
+    (notes, decks, media), "removed": ids, "listed": digest of the listing, "listing":
+    (size, mtime_ns)}``; body ``({id: (fingerprint, note, line, kind, front)}, {image
+    path: stamp}, {note's cards' key: (start, end) of their lines in the listing})``,
+    read only when the deck is rewritten or a removed card is new.
     """
 
     digest: bytes = b""
@@ -305,11 +450,13 @@ class _DeckState:
     removed: tuple[str, ...] = ()
     listed: bytes = b""
     """A digest of what the listing beside the deck was written from (``_listing_digest``)."""
-    body: _Held | None = None
+    listing: tuple[int, int] | None = None
+    """The listing's (size, mtime_ns) when written."""
+    body: tuple[_Held, _Stamps, _Lines] | None = None
     path: Path | None = None
 
     FORMAT = "flashgen-deck-state"
-    VERSION = 1
+    VERSION = 2
 
     @classmethod
     def read(cls, path: Path) -> _DeckState:
@@ -320,29 +467,47 @@ class _DeckState:
                 return cls()
             deck = header["deck"]
             notes, decks, media = header["summary"]
+            listing = header["listing"]
             return cls(
                 digest=bytes(header["digest"]),
                 deck=(int(deck[0]), int(deck[1])),
                 summary=DeckSummary(int(notes), int(decks), int(media)),
                 removed=tuple(str(card_id) for card_id in header["removed"]),
-                listed=bytes(header.get("listed", b"")),
+                listed=bytes(header["listed"]),
+                listing=None if listing is None else (int(listing[0]), int(listing[1])),
                 path=path,
             )
         except (StateError, KeyError, TypeError, ValueError, IndexError):
             return cls()
 
-    def held(self) -> _Held:
-        """The live cards of the deck (read on first use)."""
+    def _body(self) -> tuple[_Held, _Stamps, _Lines]:
         if self.body is None:
-            self.body = {}
+            self.body = ({}, {}, {})
             if self.path is not None:
                 try:
                     _header, body = load_state(self.path)
-                    if isinstance(body, dict):
+                    if (
+                        isinstance(body, tuple)
+                        and len(body) == 3
+                        and all(isinstance(part, dict) for part in body)
+                    ):
                         self.body = body
                 except StateError:
                     pass
         return self.body
+
+    def held(self) -> _Held:
+        """The live cards of the deck (read on first use)."""
+        return self._body()[0]
+
+    def media(self) -> _Stamps:
+        """The stamps of the deck's images when it was written."""
+        return self._body()[1]
+
+    @property
+    def lines(self) -> _Lines:
+        """Where each note's cards are in the listing written with the deck."""
+        return self._body()[2]
 
     def holds(self, card_id: str) -> bool:
         """Whether the deck holds the card *card_id*, live or removed."""
@@ -358,8 +523,9 @@ class _DeckState:
             "summary": (self.summary.notes, self.summary.decks, self.summary.media),
             "removed": self.removed,
             "listed": self.listed,
+            "listing": self.listing,
         }
-        save_state(path, header, self.body if self.body is not None else {})
+        save_state(path, header, self.body if self.body is not None else ({}, {}, {}))
 
 
 def iter_changes(export: Export) -> Iterator[str]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import functools
 import json
+import shutil
+import time
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,6 +16,7 @@ import pytest
 from flashgen.anki import package
 from flashgen.anki.apkg_zip import DEFLATED, STORED, ZipWriter
 from flashgen.anki.package import write_apkg
+from flashgen.build.outputs import update_outputs
 from flashgen.build.pipeline import collect
 from flashgen.model import Card
 from tests.conftest import MakeVault
@@ -64,9 +67,9 @@ def _count_inserted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     counts: list[int] = []
     insert = package._insert_notes
 
-    def counted(cursor: object, rows: Sequence[object], timestamp: float) -> None:
+    def counted(cursor: object, rows: Sequence[object], decks: object, timestamp: float) -> None:
         counts.append(len(rows))
-        insert(cursor, rows, timestamp)  # type: ignore[arg-type]
+        insert(cursor, rows, decks, timestamp)  # type: ignore[arg-type]
 
     monkeypatch.setattr(package, "_insert_notes", counted)
     return counts
@@ -153,3 +156,43 @@ def test_an_interrupted_patch_leaves_the_previous_deck_and_parts(
     monkeypatch.setattr(ZipWriter, "copy", copy)
     patched, full = _write_both(cards, vault, out, T0 + 10)
     assert patched == full and patched != before["vault.apkg"]
+
+
+def test_rebuilds_after_edits_write_what_a_first_build_writes(
+    vault: Path, make_vault: MakeVault, tmp_path: Path
+) -> None:
+    """Through ``update_outputs``: a rebuild patches the deck and the listing, and writes
+    what a build without the kept parts writes (from the same previous deck state)."""
+    out = tmp_path / "out"
+    now = time.time() + 1000  # past every deck's time, so both builds stamp their deck with it
+    update_outputs(collect(vault, now=now), out, now=now, write_deck=write_apkg)
+    edits: list[dict[str, str | bytes]] = [
+        {"Math/sums.md": (vault / "Math/sums.md").read_text().replace("> 8\n", "> eight\n")},
+        {"img/red.png": tiny_png((200, 0, 0))},
+        {"Bio/new.md": QA.format(q="New?", a="![[blue.png]]")},
+        {"Math/gone.md": ""},
+    ]
+    reports = []
+    for step, edit in enumerate(edits, start=1):
+        fresh = tmp_path / f"fresh{step}"
+        shutil.copytree(out, fresh)
+        for name in (".vault.apkg.parts", ".vault.apkg.collection", "vault.json"):
+            (fresh / name).unlink()
+        make_vault(edit)
+        now += 10
+        built = collect(vault, now=now)
+        export = update_outputs(built, out, now=now, write_deck=write_apkg)
+        reports.append(export.summary_line())
+        assert (
+            update_outputs(built, fresh, now=now, write_deck=write_apkg).changes == export.changes
+        )
+        for name in ("vault.apkg", "vault.json", ".vault.apkg.collection"):
+            assert (out / name).read_bytes() == (fresh / name).read_bytes(), (step, name)
+        listing = json.loads((out / "vault.json").read_text())
+        assert [card["id"] for card in listing] == [card.id for card in built.cards]
+    assert reports == [
+        "+0 new ~1 changed -0 removed =15 unchanged",
+        "+0 new ~1 changed -0 removed =15 unchanged",  # the card showing the red image
+        "+1 new ~0 changed -0 removed =16 unchanged",
+        "+0 new ~0 changed -1 removed =16 unchanged",
+    ]
