@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import itertools
 import json
 import os
 import re
@@ -40,6 +39,7 @@ from typing import BinaryIO
 from urllib.parse import quote
 
 import genanki
+from genanki.apkg_col import APKG_COL
 from genanki.apkg_schema import APKG_SCHEMA
 
 from flashgen.anki.apkg_zip import DEFLATED, Entry, ZipWriter, file_chunks, method_for
@@ -533,12 +533,24 @@ def _row_id(name: str, used: set[int]) -> int:
 
 
 def _write_col(conn: sqlite3.Connection, decks: Sequence[genanki.Deck], timestamp: float) -> None:
-    """Give the collection the ``col`` row genanki writes for *decks* and their models."""
-    with closing(sqlite3.connect(":memory:")) as skeleton:
-        genanki.Package(list(decks)).write_to_db(skeleton.cursor(), timestamp, itertools.count())
-        row = skeleton.execute("SELECT * FROM col").fetchone()
+    """Give the collection genanki's ``col`` row, with *decks* and the models they use.
+
+    What ``genanki.Package.write_to_db`` writes, in one pass: it reads and rewrites the
+    whole JSON once per deck, seconds for a vault of many folders. A model is listed with
+    the last deck that uses it, as genanki lists it.
+    """
     conn.execute("DELETE FROM col")
-    conn.execute(f"INSERT INTO col VALUES ({', '.join('?' * len(row))})", row)
+    conn.execute(APKG_COL)  # one INSERT (executescript would commit the patch so far)
+    (decks_text, models_text) = conn.execute("SELECT decks, models FROM col").fetchone()
+    all_decks = json.loads(decks_text)
+    models = {str(key): value for key, value in json.loads(models_text).items()}
+    for deck in decks:
+        all_decks[str(deck.deck_id)] = deck.to_json()
+        for model in deck.models.values():
+            models[str(model.model_id)] = model.to_json(timestamp, deck.deck_id)
+    conn.execute(
+        "UPDATE col SET decks = ?, models = ?", (json.dumps(all_decks), json.dumps(models))
+    )
 
 
 def _review_history(cards: Iterable[Card]) -> dict[str, SrHistory]:
