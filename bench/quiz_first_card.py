@@ -29,8 +29,10 @@ sys.path.insert(0, str(REPO))
 
 from flashgen.build.pipeline import collect  # noqa: E402
 from flashgen.review.scheduler import Phase  # noqa: E402
+from flashgen.review.seeding import seed_review_store  # noqa: E402
 from flashgen.review.session import QuizSession  # noqa: E402
 from flashgen.review.store import ReviewStore  # noqa: E402
+from flashgen.sources.registry import HISTORY_KINDS  # noqa: E402
 
 NOW = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
 CARDS_PER_NOTE = 5
@@ -91,8 +93,9 @@ def library_timings(vault: Path, store_path: Path) -> dict[str, float]:
     with ReviewStore.open(store_path) as store:
         timings["open store"] = time.perf_counter() - mark
         mark = time.perf_counter()
-        session = QuizSession(store, built.cards, NOW)
-        timings["build session"] = time.perf_counter() - mark
+        seed_review_store(store, built.cards_of_kinds(HISTORY_KINDS), UTC, NOW)
+        session = QuizSession(store, built, NOW)  # as the quiz command: cards decoded as due
+        timings["seed + build session"] = time.perf_counter() - mark
         mark = time.perf_counter()
         card = session.next_card(NOW)
         assert card is not None
@@ -133,7 +136,7 @@ def main() -> None:
         write_vault(vault, notes)
         print(f"wrote {notes} notes in {time.perf_counter() - mark:.1f}s")
         mark = time.perf_counter()
-        card_ids = [card.id for card in collect(vault).cards]
+        card_ids = collect(vault).card_ids()
         print(f"{len(card_ids)} cards; first read of the notes: {time.perf_counter() - mark:.1f}s")
         print("(later runs read unchanged notes from the build cache, if the build has one)")
         empty, full = Path(temp) / "empty.sqlite3", Path(temp) / "full.sqlite3"

@@ -12,7 +12,7 @@ import contextlib
 import dataclasses
 import hashlib
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,6 +67,8 @@ class VaultCards:
     entries: tuple[NoteEntry, ...] = ()
     """Each note's entry, in note order; :attr:`cards` decodes their cards on first use."""
     _cards: list[Card] | None = None
+    _where: dict[str, int] | None = None
+    _decoded: dict[int, tuple[Card, ...]] = field(default_factory=dict)
 
     @property
     def cards(self) -> list[Card]:
@@ -83,6 +85,40 @@ class VaultCards:
     def cards(self, cards: list[Card]) -> None:
         self._cards = cards
         self.entries = ()
+
+    def card_ids(self) -> list[str]:
+        """Every card's id, in note order, without decoding the cards."""
+        if self._cards is not None:
+            return [card.id for card in self._cards]
+        return [card_id for entry in self.entries for card_id in split_ids(entry.ids)]
+
+    def card(self, card_id: str) -> Card:
+        """The card *card_id*, decoding only its note's cards (``KeyError`` if none)."""
+        if self._cards is not None:
+            return next(card for card in self._cards if card.id == card_id)
+        if self._where is None:
+            self._where = {
+                one: index
+                for index, entry in enumerate(self.entries)
+                for one in split_ids(entry.ids)
+            }
+        index = self._where[card_id]
+        cards = self._decoded.get(index)
+        if cards is None:
+            cards = self._decoded[index] = self.entries[index].cards()
+        return next(card for card in cards if card.id == card_id)
+
+    def cards_of_kinds(self, kinds: Collection[str]) -> list[Card]:
+        """The cards of the notes that have a card of one of *kinds*, decoding only those."""
+        if self._cards is not None:
+            return [card for card in self._cards if card.kind in kinds]
+        return [
+            card
+            for entry in self.entries
+            if any(kind in kinds for kind, _count in entry.kinds)
+            for card in entry.cards()
+            if card.kind in kinds
+        ]
 
     def kinds(self) -> Counter[str]:
         """Cards counted by kind."""

@@ -26,11 +26,13 @@ from flashgen.build.watch import Rebuild, watch_vault
 from flashgen.cli.screen import make_console, render_stats, run_quiz
 from flashgen.cli.terminal import check_terminal, fixed_now, local_zone, now, printable
 from flashgen.errors import FlashgenError
+from flashgen.model import Card
 from flashgen.review.scheduler import DEFAULT_RETENTION
 from flashgen.review.seeding import seed_review_store
 from flashgen.review.session import DEFAULT_NEW_LIMIT, CardFilter, QuizSession
 from flashgen.review.stats import collect_stats
 from flashgen.review.store import ReviewStore, default_store_path
+from flashgen.sources.registry import HISTORY_KINDS
 
 DEFAULT_VAULT = "notes"
 DEFAULT_OUTPUT = "cards"
@@ -407,14 +409,20 @@ def quiz(
     _run(lambda: check_terminal(plain))
     built = _collect(vault)
     _mention_problems(built, vault)
-    cards = CardFilter(decks, tags, notes).select(built.cards)
-    if built.cards and not cards:
-        raise click.ClickException("no card matches --deck/--tag/--note; check the spelling")
+    # Without a filter, the session decodes each card as it comes up: the first card
+    # does not wait for every card of a big vault.
+    cards: VaultCards | list[Card] = built
+    seeds = built.cards_of_kinds(HISTORY_KINDS)
+    if decks or tags or notes:
+        cards = CardFilter(decks, tags, notes).select(built.cards)
+        seeds = [card for card in cards if card.history is not None]
+        if built.card_count() and not cards:
+            raise click.ClickException("no card matches --deck/--tag/--note; check the spelling")
     fuzz = _run(fixed_now) is None
     path = _store_path(built, state)
     with _open_store(path, retention=retention, fuzz=fuzz) as store:
         moment = _run(now)
-        _run(lambda: seed_review_store(store, cards, local_zone(), moment))
+        _run(lambda: seed_review_store(store, seeds, local_zone(), moment))
         session = _run(lambda: QuizSession(store, cards, moment, new_limit=new_limit))
         _run(
             lambda: run_quiz(

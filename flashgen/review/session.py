@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol, runtime_checkable
 from urllib.parse import quote
 
 from flashgen.model import Card
@@ -105,37 +106,71 @@ class _Answered:
     review: Review
 
 
+@runtime_checkable
+class CardSource(Protocol):
+    """Cards by id, decoded when asked for (``build.pipeline.VaultCards`` is one)."""
+
+    def card_ids(self) -> Sequence[str]:
+        """Every card's id, in note order."""
+        ...
+
+    def card(self, card_id: str) -> Card:
+        """The card *card_id* (one of :meth:`card_ids`)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Listed:
+    """Cards at hand as a :class:`CardSource`."""
+
+    cards: dict[str, Card]
+
+    def card_ids(self) -> Sequence[str]:
+        return list(self.cards)
+
+    def card(self, card_id: str) -> Card:
+        return self.cards[card_id]
+
+
 class QuizSession:
-    """The queue of one quiz session over a review store."""
+    """The queue of one quiz session over a review store.
+
+    The queue holds card ids; a card is decoded (from *cards*, a :class:`CardSource`
+    or a sequence) when it comes up, so the first card does not wait for every card.
+    """
 
     def __init__(
         self,
         store: ReviewStore,
-        cards: Sequence[Card],
+        cards: Sequence[Card] | CardSource,
         now: datetime,
         *,
         new_limit: int = DEFAULT_NEW_LIMIT,
     ) -> None:
         now = utc(now)
         self._store = store
-        self._cards = {card.id: card for card in cards}
+        if isinstance(cards, CardSource):
+            self._source: CardSource = cards
+        else:
+            self._source = _Listed({card.id: card for card in cards})
+        source = self._source
+        ids = list(dict.fromkeys(source.card_ids()))
+        self._ids = ids
         # Only what the queue needs is read: which cards have a state (the others are
         # new), and the states of cards due soon or in (re)learning.
-        self._seen = store.card_ids() & self._cards.keys()
+        known = set(ids)
+        self._seen = store.card_ids() & known
         loaded = store.states_due(now + LEARN_AHEAD)
-        self._states = {card_id: loaded[card_id] for card_id in self._cards if card_id in loaded}
-        self._due = sorted(
-            (card for card in cards if self._is_due(card.id, now)),
-            key=lambda card: self._states[card.id].due,
-        )
+        self._states = {card_id: state for card_id, state in loaded.items() if card_id in known}
+        order = {card_id: index for index, card_id in enumerate(ids)}
+        due = [card_id for card_id, state in self._states.items() if state.due <= now]
+        self._due = sorted(due, key=lambda card_id: (self._states[card_id].due, order[card_id]))
         self._learning = [
-            card
-            for card in cards
-            if card.id in self._states
-            and not self._is_due(card.id, now)
-            and self._states[card.id].phase != Phase.REVIEW
+            card_id
+            for card_id in sorted(self._states, key=order.__getitem__)
+            if self._states[card_id].due > now and self._states[card_id].phase != Phase.REVIEW
         ]
-        new = [card for card in cards if card.id not in self._seen]
+        new = [card_id for card_id in ids if card_id not in self._seen]
         self._new = new[: max(new_limit, 0)]
         self._new_left_out = len(new) - len(self._new)
         self._front: list[Card] = []
@@ -148,17 +183,17 @@ class QuizSession:
     def next_card(self, now: datetime) -> Card | None:
         """Take the next card to show, or None when the session is over."""
         now = utc(now)
-        self._learning.sort(key=lambda card: self._states[card.id].due)
+        self._learning.sort(key=lambda card_id: self._states[card_id].due)
         if self._front:
             return self._front.pop()
-        if self._learning and self._states[self._learning[0].id].due <= now:
-            return self._learning.pop(0)
+        if self._learning and self._states[self._learning[0]].due <= now:
+            return self._source.card(self._learning.pop(0))
         if self._due:
-            return self._due.pop(0)
+            return self._source.card(self._due.pop(0))
         if self._new:
-            return self._new.pop(0)
-        if self._learning and self._states[self._learning[0].id].due <= now + LEARN_AHEAD:
-            return self._learning.pop(0)
+            return self._source.card(self._new.pop(0))
+        if self._learning and self._states[self._learning[0]].due <= now + LEARN_AHEAD:
+            return self._source.card(self._learning.pop(0))
         return None
 
     def put_back(self, card: Card) -> None:
@@ -178,7 +213,7 @@ class QuizSession:
         self._states[card.id] = state
         self._seen.add(card.id)
         if state.phase != Phase.REVIEW:
-            self._learning.append(card)
+            self._learning.append(card.id)
         self._history.append(_Answered(card, review))
 
     def undo(self) -> Card | None:
@@ -192,7 +227,7 @@ class QuizSession:
         restored = self._store.undo(last.review)
         self._history.pop()
         card = last.card
-        self._learning = [other for other in self._learning if other.id != card.id]
+        self._learning = [other for other in self._learning if other != card.id]
         self._set_state(card.id, restored)
         self._front.append(card)
         return card
@@ -214,7 +249,7 @@ class QuizSession:
         waiting = [*self._front, *([current] if current is not None else [])]
         new = len(self._new) + sum(1 for card in waiting if card.id not in self._seen)
         due = len(self._due) + sum(1 for card in waiting if card.id in self._seen)
-        due += sum(1 for card in self._learning if self._states[card.id].due <= horizon)
+        due += sum(1 for card_id in self._learning if self._states[card_id].due <= horizon)
         return Progress(due, new, len(self._history))
 
     def summary(self) -> Summary:
@@ -225,7 +260,7 @@ class QuizSession:
             reviewed=len(self._history),
             ratings=tuple((rating, counts[rating]) for rating in Rating),
             time_spent=timedelta(milliseconds=spent),
-            next_due=self._store.first_due(self._cards.keys()),
+            next_due=self._store.first_due(self._ids),
             new_waiting=self._new_left_out
             + len(self._new)
             + sum(1 for card in self._front if card.id not in self._seen),

@@ -44,6 +44,11 @@ SOURCES: tuple[Source, ...] = (
 """Every card source, in the order their cards are listed."""
 
 
+HISTORY_KINDS = frozenset({CardKind.BASIC, CardKind.REVERSED, CardKind.CLOZE})
+"""The kinds whose cards may carry review history (``Card.history``): the
+spaced-repetition source's, the only one that reads the plugin's comments."""
+
+
 def is_selected(note: ParsedNote, config: Config) -> bool:
     """True when the note carries a selecting tag (or no tags select notes)."""
     if not config.tags:
