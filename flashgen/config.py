@@ -51,6 +51,16 @@ class Config:
     """``anki.sanitize_html``: strip scripts, event handlers and ``javascript:`` links from
     the HTML of the Anki deck (by default the notes' own HTML is kept as written)."""
 
+    strict_line_breaks: bool | None = None
+    """``markdown.strict_line_breaks``: a single newline inside a paragraph is only a space
+    (true) or a line break (false); unset, the vault's own Obsidian setting decides
+    (``.obsidian/app.json`` ``strictLineBreaks``, off by default)."""
+
+    def line_breaks(self, strict_in_obsidian: bool) -> bool:
+        """Whether a single newline shows as a line break, given the vault's Obsidian setting."""
+        strict = strict_in_obsidian if self.strict_line_breaks is None else self.strict_line_breaks
+        return not strict
+
     def stamp(self) -> str:
         """A string that changes whenever a setting does (for caches)."""
         return repr(tuple(getattr(self, f.name) for f in fields(self)))
@@ -77,6 +87,7 @@ _SCHEMA: dict[str, dict[str, tuple[str, type, str]]] = {
         "curly_cloze": ("curly_cloze", bool, "true or false"),
     },
     "anki": {"sanitize_html": ("sanitize_html", bool, "true or false")},
+    "markdown": {"strict_line_breaks": ("strict_line_breaks", bool, "true or false")},
 }
 
 

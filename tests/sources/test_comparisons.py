@@ -126,8 +126,7 @@ SEED_AR_ITEMS = [
         "Autoregressive Models",
         31,
         "Variational Models, GANs",
-        f"In *{AR}*, what characterises **Autoregressive Models** compared with"
-        " Variational Models and GANs?",
+        "What characterises **Autoregressive Models** compared with Variational Models and GANs?",
         "- Directly maximize p(data)\n"
         "- Generate high quality images\n"
         "- Slow to generate images\n"
@@ -137,8 +136,7 @@ SEED_AR_ITEMS = [
         "Variational Models",
         37,
         "Autoregressive Models, GANs",
-        f"In *{AR}*, what characterises **Variational Models** compared with"
-        " Autoregressive Models and GANs?",
+        "What characterises **Variational Models** compared with Autoregressive Models and GANs?",
         "- Maximize lower-bound on p(data). Not p(data) directly\n"
         "- Generated images are often blurry (pixels are generated independently from"
         " neighboring pixels. They just rely on the feature embedding).\n"
@@ -149,8 +147,7 @@ SEED_AR_ITEMS = [
         "GANs",
         43,
         "Autoregressive Models, Variational Models",
-        f"In *{AR}*, what characterises **GANs** compared with"
-        " Autoregressive Models and Variational Models?",
+        "What characterises **GANs** compared with Autoregressive Models and Variational Models?",
         "- Don't try to model p(data)\n"
         "- Generate extremely high quality images\n"
         "- Difficult to train because of dual losses\n"
@@ -183,7 +180,7 @@ SEED_DGV_ITEMS = [
         "VAE",
         52,
         "Generative Adversarial Networks, Diffusion Models",
-        f"In *{DGV}*, what characterises **VAE** compared with"
+        "What characterises **VAE** compared with"
         " Generative Adversarial Networks and Diffusion Models?",
         f"![[{SHOTS} 1-5 screenshot.png]]\n"
         "VAEs encode an image into a latent space. During training you then sample from the"
@@ -200,7 +197,7 @@ SEED_DGV_ITEMS = [
         "Generative Adversarial Networks",
         58,
         "VAE, Diffusion Models",
-        f"In *{DGV}*, what characterises **Generative Adversarial Networks** compared with"
+        "What characterises **Generative Adversarial Networks** compared with"
         " VAE and Diffusion Models?",
         f"![[{SHOTS} 1-30 screenshot.png]]\n"
         "GANs will take noise and then generate a new image. The discriminator is trained to"
@@ -213,7 +210,7 @@ SEED_DGV_ITEMS = [
         "Diffusion Models",
         62,
         "VAE, Generative Adversarial Networks",
-        f"In *{DGV}*, what characterises **Diffusion Models** compared with"
+        "What characterises **Diffusion Models** compared with"
         " VAE and Generative Adversarial Networks?",
         f"![[{SHOTS} 2-34 screenshot.png]]\n"
         "Diffusion models will iteratively add noise during training and then use a model to"

@@ -57,12 +57,10 @@ def _capitalise(text: str) -> str:
     return text[0].upper() + text[1:] if first.isalpha() and first.islower() else text
 
 
-def item_front(comp: Comparison, item: Item, others: Sequence[str]) -> str:
-    """``In *A vs. B*, what characterises **A models** compared with B?``"""
-    return (
-        f"In *{comp.title}*, what characterises **{item.label}**"
-        f" compared with {join_names(others, 'and')}?"
-    )
+def item_front(item: Item, others: Sequence[str]) -> str:
+    """``What characterises **A models** compared with B?`` (the card's context and title
+    name the comparison: the front does not repeat it)."""
+    return f"What characterises **{item.label}** compared with {join_names(others, 'and')}?"
 
 
 def which_front(comp: Comparison, fact: Fact) -> str:
@@ -92,7 +90,7 @@ def item_cards(ctx: NoteContext, comp: Comparison, items: Sequence[Item]) -> Ite
             continue
         yield ctx.card(
             CardKind.COMPARISON_ITEM,
-            item_front(comp, item, others),
+            item_front(item, others),
             item.back,
             line=item.line,
             context=comp.context,
