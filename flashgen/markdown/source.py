@@ -178,6 +178,39 @@ _BLANK_LINE_RE = re.compile(r"\n[ \t>]*\n")
 """A blank line, also inside a blockquote: it ends a paragraph."""
 
 
+# --- HTML comments -------------------------------------------------------------------------
+
+_HTML_COMMENT_RE = re.compile(r"<!--.*?-->", re.DOTALL)
+
+
+def strip_html_comments(source: str) -> str:
+    """*source* without its HTML comments (``<!-- … -->``), which Obsidian never shows.
+
+    Comments in fenced code and code spans are code, and stay. A line that held only
+    comments goes; a line that held text keeps it, without the blanks the comment left.
+    An unclosed ``<!--`` is text.
+    """
+    if "<!--" not in source:
+        return source
+    parts: list[str] = []
+    last = 0
+    for seg_start, seg_end in _prose_segments(source):
+        masked = mask(source[seg_start:seg_end], [code_spans])
+        for found in _HTML_COMMENT_RE.finditer(masked):
+            parts += (source[last : seg_start + found.start()], "\0")
+            last = seg_start + found.end()
+    if not parts:
+        return source
+    parts.append(source[last:])
+    lines = []
+    for line in "".join(parts).split("\n"):
+        if "\0" not in line:
+            lines.append(line)
+        elif line.replace("\0", "").strip():
+            lines.append(line.replace("\0", "").rstrip())
+    return "\n".join(lines)
+
+
 # --- wiki-links and embeds in source text ------------------------------------------------
 
 # A fence may sit inside blockquotes and list items: ``> - ```python``.

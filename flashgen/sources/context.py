@@ -8,10 +8,13 @@ from dataclasses import dataclass, field
 
 from flashgen.config import Config
 from flashgen.markdown.note import ParsedNote
-from flashgen.markdown.source import replace_wikilinks
+from flashgen.markdown.source import replace_wikilinks, strip_html_comments
 from flashgen.markdown.wikilink import IMAGE_EXTENSIONS, WikiRef
 from flashgen.model import Card, CardKind, Diagnostic, Severity, SrHistory
 from flashgen.vault.index import VaultIndex, leaves_vault
+
+LONG_CARD_WORDS = 250
+"""A card made from prose whose answer is longer than this is hard to review: warned of."""
 
 
 def is_image(target: str) -> bool:
@@ -64,6 +67,16 @@ class NoteContext:
     def warn(self, line: int, message: str, severity: Severity = "warning") -> None:
         """Record a diagnostic at a 1-based line of this note."""
         self.diagnostics.append(Diagnostic(self.note.path, line, severity, message))
+
+    def warn_if_long(self, card: Card) -> None:
+        """Warn when *card*'s answer is over :data:`LONG_CARD_WORDS` words."""
+        words = len(card.back.split())
+        if words > LONG_CARD_WORDS:
+            self.warn(
+                card.line,
+                f"card is long ({words} words); split the answer into smaller cards"
+                " or sub-headings",
+            )
 
     def resolve_embeds(self) -> None:
         """Resolve every image embed of the note once, reporting missing and outside ones."""
@@ -123,7 +136,8 @@ class NoteContext:
         return hashlib.blake2b(material.encode("utf-8"), digest_size=8).hexdigest()
 
     def finish(self, markdown: str, media: list[str]) -> str:
-        """Show wiki-links as their text and point image embeds at their vault path."""
+        """Show wiki-links as their text, point image embeds at their vault path and drop
+        HTML comments (invisible in Obsidian, so on no card either)."""
 
         def replace(ref: WikiRef) -> str:
             if not ref.embed:
@@ -135,7 +149,7 @@ class NoteContext:
             media.append(found)
             return f"![[{found}{_size(ref)}]]"
 
-        return replace_wikilinks(markdown, replace).strip()
+        return replace_wikilinks(strip_html_comments(markdown), replace).strip()
 
 
 def _size(ref: WikiRef) -> str:

@@ -40,6 +40,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import re
+import textwrap
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -59,7 +60,7 @@ from flashgen.markdown.source import (
 )
 from flashgen.markdown.tag import leading_tags, only_tags
 from flashgen.markdown.wikilink import wikilink_spans
-from flashgen.model import Card, CardKind, SrHistory
+from flashgen.model import Card, CardKind
 from flashgen.sources.cloze import (
     Deletion,
     cloze_groups,
@@ -68,17 +69,12 @@ from flashgen.sources.cloze import (
     curly_deletions,
 )
 from flashgen.sources.context import Extracted, NoteContext
-
-SRGroup = SrHistory | None
-"""One card's scheduling from a ``<!--SR:…-->`` comment (None: a group that is none)."""
+from flashgen.sources.history import SR_LINE_RE, SRGroup, sr_groups, without_sr_comments
+from flashgen.sources.unselected import why_unselected
 
 # The patterns below stay linear on any line: a run of blanks before what they look for
 # is taken from its start only (``(?<![ \t])``), spans go through ``Delimited``, and
 # repeated groups are atomic (``(?>…)``) so that a failing match never re-splits them.
-SR_COMMENT = Delimited(re.compile(r"(?<![ \t])[ \t]*<!--SR:(.*?)-->"), re.compile(r"-->"))
-"""A scheduling comment; group 1 holds its ``!due,interval,ease`` groups."""
-_SR_GROUP_RE = re.compile(r"(\d{4}-\d{2}-\d{2}),(\d+),(\d+)")
-_SR_LINE_RE = re.compile(r"\s*(?:(?><!--SR:.*?-->)\s*)+")
 
 _LEAF_KINDS = {
     "paragraph_open": "prose",
@@ -180,6 +176,7 @@ def tag_under(tag: str, prefixes: Sequence[str]) -> str | None:
 def extract_spaced(ctx: NoteContext) -> Extracted:
     """The spaced-repetition cards of a note, when it carries a flashcard tag."""
     if not reads_spaced(ctx.note, ctx.config.spaced_tags):
+        _warn_unselected(ctx)
         return Extracted([])
     reader = _Reader(ctx)
     for chunk in _chunks(reader.lines, reader.skipped):
@@ -189,6 +186,26 @@ def extract_spaced(ctx: NoteContext) -> Extracted:
     }
     callouts.discard(0)
     return Extracted(_number_repeats(reader.cards), frozenset(callouts))
+
+
+def _warn_unselected(ctx: NoteContext) -> None:
+    """One warning for a note that holds cards in this syntax but no flashcard tag.
+
+    Highlights count only when the note has a damaged flashcard tag: elsewhere they are
+    emphasis, not clozes.
+    """
+    note = ctx.note
+    if not any("::" in line or "{{c" in line or line.strip() in _MULTILINE for line in note.lines):
+        return
+    unselected = why_unselected(note, ctx.config.spaced_tags)
+    config = ctx.config
+    if not unselected.damaged:
+        config = dataclasses.replace(config, highlight_cloze=False, bold_cloze=False)
+    reader = _Reader(dataclasses.replace(ctx, config=config, diagnostics=[]))
+    for chunk in _chunks(reader.lines, reader.skipped):
+        reader.read(chunk)
+    if reader.cards:
+        ctx.warn(reader.cards[0].line, unselected.message(len(reader.cards)))
 
 
 def note_lines(note: ParsedNote) -> list[Line]:
@@ -314,7 +331,7 @@ class _Reader:
                 continue
             self._flush(chunk[start : position - 1], separator)
             comment: Line | None = None
-            if position < len(chunk) and _SR_LINE_RE.fullmatch(chunk[position].text):
+            if position < len(chunk) and SR_LINE_RE.fullmatch(chunk[position].text):
                 comment = chunk[position]
                 position += 1
             self._single_line(line, found, comment)
@@ -324,9 +341,9 @@ class _Reader:
     def _single_line(self, line: Line, found: tuple[int, int], comment: Line | None) -> None:
         offset, length = found
         text = line.text
-        groups = _sr_groups(text) + (_sr_groups(comment.text) if comment else [])
+        groups = sr_groups(text) + (sr_groups(comment.text) if comment else [])
         question = self._strip_start(strip_list_marker(text[:offset])).strip()
-        answer, block = self._block_id(_without_comments(text[offset + length :]), line)
+        answer, block = self._block_id(without_sr_comments(text[offset + length :]), line)
         answer = answer.strip()
         if not question or _template_only(question) or (answer and _template_only(answer)):
             return  # a template's placeholder, or a line such as ":::" that is no card
@@ -349,7 +366,7 @@ class _Reader:
             self._cloze(lines)
 
     def _multi_line(self, above: list[Line], separator: Line, below: list[Line]) -> None:
-        groups = [group for line in (*above, *below) for group in _sr_groups(line.text)]
+        groups = [group for line in (*above, *below) for group in sr_groups(line.text)]
         question = _card_lines(above)
         answer = _card_lines(below, keep_headings=True)
         marker = separator.text.strip()
@@ -362,10 +379,14 @@ class _Reader:
             )
             return
         texts = _texts(question)
+        if len(texts) == 1:  # a question written as a list item is no list
+            texts[0] = strip_list_marker(texts[0])
         texts[0] = self._strip_start(texts[0])
         back, block = self._block_id("\n".join(_texts(answer)), answer[-1])
-        front = "\n".join(texts).strip()
-        self._two_sided(question[0], front, back.strip(), block, _MULTILINE[marker], groups)
+        # Lines indented under the question keep their nesting: dedent by the common indent.
+        front = textwrap.dedent("\n".join(texts)).strip()
+        back = textwrap.dedent(back).strip()
+        self._two_sided(question[0], front, back, block, _MULTILINE[marker], groups)
 
     def _two_sided(
         self,
@@ -385,7 +406,7 @@ class _Reader:
             self._add(CardKind.REVERSED, answer, question, line, key, groups[1:2], family)
 
     def _cloze(self, lines: list[Line]) -> None:
-        groups = [group for line in lines for group in _sr_groups(line.text)]
+        groups = [group for line in lines for group in sr_groups(line.text)]
         kept = _card_lines(lines)
         if not kept:
             return
@@ -526,26 +547,6 @@ def _highlights(text: str, masked: str) -> Iterator[Deletion]:
         yield Deletion(found.start(), end, text[found.start(1) : found.end(1)], shown, "")
 
 
-def _sr_groups(text: str) -> list[SRGroup]:
-    """The ``(due, interval, ease)`` groups of the scheduling comments in *text*."""
-    return [
-        SrHistory.parse(due, interval, ease)
-        for comment in SR_COMMENT.finditer(text)
-        for due, interval, ease in _SR_GROUP_RE.findall(comment[1])
-    ]
-
-
-def _without_comments(text: str) -> str:
-    """*text* without its scheduling comments (and the blanks before them)."""
-    parts: list[str] = []
-    last = 0
-    for start, end in SR_COMMENT.spans(text):
-        parts.append(text[last:start])
-        last = end
-    parts.append(text[last:])
-    return "".join(parts)
-
-
 def _template_only(text: str) -> bool:
     """True for text made of template placeholders (``<% … %>``, ``{{title}}``) alone."""
     return bool(_TEMPLATE_ONLY_RE.fullmatch(text))
@@ -564,7 +565,7 @@ def _card_lines(lines: list[Line], *, keep_headings: bool = False) -> list[Line]
     kept = [
         line
         for line in lines
-        if not _SR_LINE_RE.fullmatch(line.text)
+        if not SR_LINE_RE.fullmatch(line.text)
         and not (line.kind in _TEXT_KINDS and only_tags(line.text))
         and not (line.kind == "heading" and _SETEXT_RE.fullmatch(line.text))
     ]
@@ -579,7 +580,7 @@ def _card_lines(lines: list[Line], *, keep_headings: bool = False) -> list[Line]
 def _texts(lines: list[Line]) -> list[str]:
     """The Markdown of card lines: headings as plain lines, scheduling comments removed."""
     return [
-        _without_comments(_strip_heading(line.text) if line.kind == "heading" else line.text)
+        without_sr_comments(_strip_heading(line.text) if line.kind == "heading" else line.text)
         for line in lines
     ]
 
