@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
+import re
 from dataclasses import dataclass, field
 
 from flashgen.config import Config
@@ -89,12 +90,23 @@ class NoteContext:
                 self.warn(embed.line, f"embed '{target}' points outside the vault; not read")
                 continue
             found = self.vault.resolve(target, self.note.path)
+            if is_drawing(target):
+                found = self._drawing_image(target)
             self.resolved[target] = found
             if found is None and is_image(target):
                 self.warn(
                     embed.line,
                     f"image '{target}' not found in the vault; add the file or fix the name",
                 )
+
+    def _drawing_image(self, target: str) -> str | None:
+        """The image an Excalidraw drawing was exported as (``x.excalidraw.png``/``.svg``)."""
+        stem = re.sub(r"(?i)\.md$", "", target)
+        for suffix in (".png", ".svg"):
+            found = self.vault.resolve(stem + suffix, self.note.path)
+            if found is not None:
+                return found
+        return None
 
     def card(
         self,
@@ -143,6 +155,8 @@ class NoteContext:
             if not ref.embed:
                 return ref.display
             found = self.resolved.get(ref.target)
+            if is_drawing(ref.target) and (found is None or not is_image(found)):
+                return f"*(drawing: {_drawing_name(ref.target)})*"
             if found is None or not is_image(found):
                 # a missing image stays an embed, which the exporters show as missing
                 return f"![[{ref.target}]]" if is_image(ref.target) else ref.display
@@ -150,6 +164,18 @@ class NoteContext:
             return f"![[{found}{_size(ref)}]]"
 
         return replace_wikilinks(strip_html_comments(markdown), replace).strip()
+
+
+_DRAWING_RE = re.compile(r"(?i)\.excalidraw(?:\.md)?$")
+
+
+def is_drawing(target: str) -> bool:
+    """True when an embed target names an Excalidraw drawing (``x.excalidraw[.md]``)."""
+    return _DRAWING_RE.search(target) is not None
+
+
+def _drawing_name(target: str) -> str:
+    return _DRAWING_RE.sub("", posixpath.basename(target))
 
 
 def _size(ref: WikiRef) -> str:
