@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 from flashgen.model import Card, CardKind
+from flashgen.sources.comparisons.names import facts_alike, names_item
 from flashgen.sources.comparisons.sections import (
     Comparison,
     Fact,
@@ -104,15 +105,11 @@ def discrimination_cards(
     ctx: NoteContext, comp: Comparison, items: Sequence[Item]
 ) -> Iterator[Card]:
     """One "which one?" card per bullet fact that only one item has."""
-    owners: dict[str, set[int]] = {}
-    for item in items:
-        for fact in item.facts:
-            owners.setdefault(_fact_key(fact), set()).add(item.name)
     for item in items:
         name = comp.names[item.name]
         for fact in item.facts:
-            if len(owners[_fact_key(fact)]) > 1:
-                continue  # the same fact under two items has no single answer
+            if not answerable(fact, item, items, comp):
+                continue
             # "others" stays empty: the note type shows it on the front, where it
             # would give the answer away.
             yield ctx.card(
@@ -125,6 +122,35 @@ def discrimination_cards(
                 family=("comparison", str(comp.heading.line)),
                 extra=(("title", comp.title), ("item", name.text), ("others", "")),
             )
+
+
+_LEANS_BACK_RE = re.compile(
+    r"""(?:however|but|also|so|thus|hence|therefore|additionally|furthermore|moreover
+        |in\s+addition|as\s+a\s+result|because\s+of\s+(?:this|that)|this|these|that|those
+        |such|which|(?:it|they)\s+also)\b""",
+    re.IGNORECASE | re.VERBOSE,
+)
+"""How a fact starts that only makes sense after the fact before it."""
+
+
+def answerable(fact: Fact, item: Item, items: Sequence[Item], comp: Comparison) -> bool:
+    """True when "which one? — *fact*" has one answer, *item*, that it does not give away.
+
+    Not: a fact that names its item (or its plural, singular or acronym); a fact that
+    leans on the one before it ("However, …", "This causes …", "It also …"); a fact
+    that another item has too, or nearly ("high quality images" / "extremely high …").
+    """
+    text = fact.text.lstrip("*_ ")
+    if _LEANS_BACK_RE.match(text):
+        return False
+    if names_item(text, comp.names[item.name], item.label):
+        return False
+    return not any(
+        facts_alike(fact.text, theirs.text)
+        for other in items
+        if other.name != item.name
+        for theirs in other.facts
+    )
 
 
 def _fact_key(fact: Fact) -> str:

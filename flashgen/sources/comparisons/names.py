@@ -308,6 +308,39 @@ def _acronym_starts(
     )
 
 
+_FILLER = frozenset(
+    {"a", "an", "the", "of", "very", "extremely", "really", "quite", "highly", "much", "most"}
+)
+"""Words whose presence does not make two facts different ones."""
+
+
+def facts_alike(a: str, b: str) -> bool:
+    """True when two facts say nearly the same: the same words but one, intensifiers and
+    articles aside ("high quality images" / "extremely high quality images")."""
+    words_a = set(words(a)) - _FILLER
+    words_b = set(words(b)) - _FILLER
+    return bool(words_a and words_b) and len(words_a ^ words_b) <= 1
+
+
+def names_item(text: str, name: Name, label: str = "") -> bool:
+    """True when *text* names the item *name* (as *label* too): its words in order, in the
+    singular or plural, or its acronym ("Most SSDs have…" names Solid State Drives)."""
+    said = words(text)
+    for spelling in (*name.spellings, label):
+        named = words(spelling)
+        if not named:
+            continue
+        size = len(named)
+        if any(_common_prefix(said[i : i + size], named) == size for i in range(len(said))):
+            return True
+        if size >= 2 and any(
+            _is_acronym(word) and _abbreviates(singular(word.casefold()), named)
+            for word in _WORD_RE.findall(text)
+        ):
+            return True
+    return False
+
+
 def heading_names(inline: Token) -> tuple[Name, ...]:
     """The names a heading compares (empty when it is not a comparison).
 
