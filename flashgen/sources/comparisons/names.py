@@ -29,7 +29,8 @@ MIN_SCORE = 59
 """The lowest :func:`similarity` that still counts as naming a compared item."""
 
 
-_VS_RE = re.compile(r"(?<!\S)(?:vs\.?|versus)(?!\S)", re.IGNORECASE)
+_VS_RE = re.compile(r"(?<!\S)(?:vs\.?|versus)(?!\S)(?!(?<=VS) Code\b)", re.IGNORECASE)
+"""``vs``, ``vs.`` or ``versus`` as a word; not the editor "VS Code"."""
 
 
 # Spaces inside code, math and parentheses become this, so "vs" there never splits.
@@ -106,9 +107,10 @@ def split_names(text: str) -> tuple[str, ...]:
     parts = [part.replace(_GLUE, " ") for part in _VS_RE.split(glued)]
     if not 2 <= len(parts) <= MAX_NAMES:
         return ()
-    first = parts[0].rsplit(": ", 1)[-1]
+    # A lead-in ends at a colon or a dash: "Lecture 3 - TCP vs. UDP", "Pooling: max vs. avg"
+    first = re.split(r": | [-\u2013\u2014] ", parts[0])[-1]
     parts[0] = _LEAD_INS.sub("", first.strip())
-    parts[-1] = _LEAD_OUT.sub("", parts[-1].strip())
+    parts[-1] = _LEAD_OUT.sub("", re.split(r" [-\u2013\u2014] ", parts[-1].strip())[0])
     names = tuple(part.strip(_EDGE_PUNCT) for part in parts)
     if any(not name or len(name.split()) > MAX_NAME_WORDS for name in names):
         return ()
