@@ -230,7 +230,8 @@ def note_questions(rng: random.Random, topic: Topic, subject: str) -> str:
 
 
 def note_cloze(rng: random.Random, topic: Topic, subject: str) -> str:
-    """Clozes in a callout with a long code block, and one under a heading holding it."""
+    """Clozes in a callout's list with a long code block, and one under a heading that
+    names what it hides."""
     code = "\n".join(f"> x{i} = step({i})" for i in range(40))
     return (
         f"---\ntags: [flashcards]\n---\n"
@@ -240,8 +241,8 @@ def note_cloze(rng: random.Random, topic: Topic, subject: str) -> str:
         f"> - A {topic.b_short} =={topic.b_facts[0].lower()}==.\n"
         "> - Another point without a deletion.\n>\n"
         f"> ```python\n{code}\n> ```\n\n"
-        f"## =={topic.a_short}==\n"
-        f"A {topic.a_short} =={topic.a_facts[0].lower()}==.\n"
+        f"## {topic.a}\n"
+        f"=={topic.a}== {topic.a_facts[0].lower()}.\n"
     )
 
 

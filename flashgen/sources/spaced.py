@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import itertools
 import re
 import textwrap
 from collections.abc import Iterator, Sequence
@@ -53,6 +54,7 @@ from flashgen.markdown.source import (
     Delimited,
     Finder,
     code_spans,
+    list_marker,
     mask,
     pattern_spans,
     strip_list_marker,
@@ -424,13 +426,23 @@ class _Reader:
         if overflow is not None:
             self.ctx.warn(kept[0].index + 1, overflow)
             return
+        items = _list_items(texts)
+        starts = [0, *(found.end() for found in re.finditer("\n", text))]
         for number, group in enumerate(cards):
             front, back = cloze_sides(text, deletions, group[0].group)
+            first = kept[0]
+            if items is not None and front.count("\n") == back.count("\n") == len(texts) - 1:
+                # A list's card is the item holding the deletion, after the list's lead-in.
+                hit = {bisect.bisect_right(starts, d.start) - 1 for d in group}
+                lead, ranges = items
+                chosen = [*range(lead), *(i for r in ranges if hit.intersection(r) for i in r)]
+                front, back = _pick_lines(front, chosen), _pick_lines(back, chosen)
+                first = kept[next(i for i in chosen if i >= lead)]
             hidden = tuple(deletion.text for deletion in group)
             key = ("block", block, *hidden) if block else ("cloze", *hidden)
             history = groups[number : number + 1]
             family = ("passage", str(kept[0].index))
-            self._add(CardKind.CLOZE, front, back, kept[0], key, history, family)
+            self._add(CardKind.CLOZE, front, back, first, key, history, family, hidden)
 
     def _deletions(self, text: str, masked: str | None = None) -> list[Deletion]:
         """The cloze deletions in *text* that the vault's settings turn on, in order."""
@@ -464,13 +476,18 @@ class _Reader:
         key: tuple[str, ...],
         groups: Sequence[SRGroup],
         family: tuple[str, ...] = (),
+        hidden: tuple[str, ...] = (),
     ) -> None:
+        """Add a card; a heading of its context that shows *hidden* text shows ``[...]``."""
+        context = self.ctx.note.context_at(line.token)
+        if hidden:
+            context = tuple(_hide(heading, hidden) for heading in context)
         card = self.ctx.card(
             kind,
             front,
             back,
             line=line.index + 1,
-            context=self.ctx.note.context_at(line.token),
+            context=context,
             key=key,
             history=groups[0] if groups else None,
             family=family,
@@ -545,6 +562,34 @@ def _highlights(text: str, masked: str) -> Iterator[Deletion]:
         end = found.end() if hint is None else hint.end()
         shown = "" if hint is None else text[hint.start(1) : hint.end(1)]
         yield Deletion(found.start(), end, text[found.start(1) : found.end(1)], shown, "")
+
+
+def _list_items(texts: list[str]) -> tuple[int, list[range]] | None:
+    """For card lines that form a list of two or more items: how many lines lead in, and
+    each top-level item's lines; None for lines that are no such list."""
+    starts = [i for i, text in enumerate(texts) if list_marker(text)]
+    if len(starts) < 2:
+        return None
+    indent = min(len(texts[i]) - len(texts[i].lstrip()) for i in starts)
+    tops = [i for i in starts if len(texts[i]) - len(texts[i].lstrip()) == indent]
+    if len(tops) < 2:
+        return None
+    bounds = [*tops, len(texts)]
+    return tops[0], [range(a, b) for a, b in itertools.pairwise(bounds)]
+
+
+def _pick_lines(text: str, chosen: list[int]) -> str:
+    lines = text.split("\n")
+    return "\n".join(lines[i] for i in chosen)
+
+
+def _hide(heading: str, hidden: tuple[str, ...]) -> str:
+    """*heading* with each of the *hidden* texts (as plain text) shown as ``[...]``."""
+    for text in hidden:
+        plain = text.strip("*_=~` ")
+        if plain:
+            heading = re.sub(re.escape(plain), "[...]", heading, flags=re.IGNORECASE)
+    return heading
 
 
 def _template_only(text: str) -> bool:
