@@ -207,7 +207,7 @@ def strip_html_comments(source: str) -> str:
         if "\0" not in line:
             lines.append(line)
         elif line.replace("\0", "").strip():
-            lines.append(line.replace("\0", "").rstrip())
+            lines.append(line.replace(" \0 ", " ").replace("\0", "").rstrip())
     return "\n".join(lines)
 
 
