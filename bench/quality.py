@@ -9,8 +9,11 @@ into a fresh, real Anki collection and looks at every card as Anki shows it
   acronym: "Most SSDs have no moving parts" → Solid State Drives);
 - generated cards (question callouts, comparison cards) whose answer is over 250 words;
 - cards whose visible text shows syntax the user never meant to see: ``??``, ``==``,
-  ``::``, ``<!--``, ``START``/``END``; and cards whose Markdown holds an HTML comment
-  (which a terminal quiz would show).
+  ``::``, ``<!--``, ``START``/``END``, or a drawing's file name (``x.excalidraw``); and
+  cards whose Markdown holds an HTML comment (which a terminal quiz would show);
+- cards that show an image as missing;
+- cards whose lines Anki runs together: a paragraph of several lines (``A) …`` /
+  ``B) …``) shown without a line break, in a vault where Obsidian shows one.
 
 Usage::
 
@@ -28,13 +31,16 @@ import tempfile
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from inspect import signature
 from pathlib import Path
+from typing import Any
 
 import anki.collection  # noqa: F401  (before anki.cards, which alone is a circular import)
 from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
+from markdown_it import MarkdownIt
 
 from flashgen.anki.package import write_apkg
-from flashgen.build.pipeline import collect
+from flashgen.build.pipeline import VaultCards, collect
 from flashgen.model import Card, CardKind
 from flashgen.sources.comparisons.names import words
 
@@ -56,11 +62,13 @@ SYNTAX: dict[str, re.Pattern[str]] = {
     "::": re.compile(r"::"),
     "<!--": re.compile(r"<!--"),
     "START/END": re.compile(r"\b(?:START|END)\b"),
+    ".excalidraw": re.compile(r"\.excalidraw\b"),
 }
 """Syntax that must never be visible on a card, as it is looked for in the visible text."""
 
 _HIDDEN_RE = re.compile(r"<(style|script)\b.*?</\1>|<!--.*?-->", re.DOTALL | re.IGNORECASE)
 _TAG_RE = re.compile(r"<[^>]+>")
+_COMMONMARK = MarkdownIt("commonmark").enable("table")
 _SMALL_WORDS = frozenset({"of", "and", "the", "a", "an", "for", "to", "in", "on"})
 
 
@@ -80,6 +88,10 @@ class Report:
     """Syntax → the cards whose visible text in Anki shows it."""
     comments: list[Card] = field(default_factory=list)
     """Cards whose Markdown holds ``<!--`` (what a terminal quiz renders)."""
+    missing: list[Card] = field(default_factory=list)
+    """Cards that show an image as missing."""
+    run_together: list[Card] = field(default_factory=list)
+    """Cards with a paragraph of several lines that Anki shows as one line."""
     warnings: int = 0
     """Diagnostics of the build."""
 
@@ -118,18 +130,46 @@ def measure(vault: Path) -> Report:
                 report.long.append((card, count))
         if "<!--" in card.front or "<!--" in card.back:
             report.comments.append(card)
-    for guid, shown in _anki_texts(built.cards, vault):
+    breaks = shows_line_breaks(built)
+    for guid, rendered in _anki_texts(built.cards, vault, breaks):
+        card = by_id[guid]
+        if 'class="missing"' in rendered:
+            report.missing.append(card)
+        if breaks and _has_softbreak(f"{card.front}\n\n{card.back}") and "<br" not in rendered:
+            report.run_together.append(card)
+        shown = visible_text(rendered)
         for name, pattern in SYNTAX.items():
             if pattern.search(shown):
                 report.visible.setdefault(name, []).append(by_id[guid])
     return report
 
 
-def _anki_texts(cards: list[Card], vault: Path) -> Iterable[tuple[str, str]]:
-    """(card id, visible text of its question and answer) for each card, read from Anki."""
+def _has_softbreak(markdown: str) -> bool:
+    """True when *markdown* has a paragraph of several lines (a CommonMark soft break)."""
+    return any(
+        child.type == "softbreak"
+        for token in _COMMONMARK.parse(markdown)
+        if token.type == "inline"
+        for child in token.children or []
+    )
+
+
+def shows_line_breaks(built: VaultCards) -> bool:
+    """Whether the vault shows single newlines as line breaks: its Obsidian setting, or
+    ``flashgen.yaml``'s ``markdown.strict_line_breaks`` (read here too, so that the
+    report also runs on flashgen versions from before the setting)."""
+    strict = getattr(built.config, "strict_line_breaks", None)
+    return not (built.vault.settings.strict_line_breaks if strict is None else strict)
+
+
+def _anki_texts(cards: list[Card], vault: Path, breaks: bool) -> Iterable[tuple[str, str]]:
+    """(card id, HTML of its question and answer) for each card, read from Anki."""
     with tempfile.TemporaryDirectory() as scratch:
         deck = Path(scratch) / "deck.apkg"
-        write_apkg(cards, deck, vault_root=vault, vault_name=vault.name, timestamp=1e9)
+        options: dict[str, Any] = {"vault_root": vault, "vault_name": vault.name}
+        if "line_breaks" in signature(write_apkg).parameters:  # not before issue 11
+            options["line_breaks"] = breaks
+        write_apkg(cards, deck, timestamp=1e9, **options)
         col = Collection(str(Path(scratch) / "collection.anki2"))
         try:
             request = ImportAnkiPackageRequest(
@@ -138,8 +178,7 @@ def _anki_texts(cards: list[Card], vault: Path) -> Iterable[tuple[str, str]]:
             col.import_anki_package(request)
             for card_id in col.find_cards(""):
                 card = col.get_card(card_id)
-                shown = visible_text(card.question()) + "\n" + visible_text(card.answer())
-                yield card.note().guid, shown
+                yield card.note().guid, card.question() + "\n" + card.answer()
         finally:
             col.close()
 
@@ -156,6 +195,8 @@ def format_report(vault: Path, report: Report, *, verbose: bool) -> str:
     shown = ", ".join(f"{name} {len(report.visible.get(name, []))}" for name in SYNTAX)
     lines.append(f"cards showing syntax in Anki: {shown}")
     lines.append(f"cards whose Markdown holds <!-- (quiz): {len(report.comments)}")
+    lines.append(f"cards showing a missing image: {len(report.missing)}")
+    lines.append(f"cards whose lines Anki runs together: {len(report.run_together)}")
     if verbose:
         lines += [
             f"  naming: {_where(card)} {card.front!r} -> {card.back!r}" for card in report.naming
@@ -164,6 +205,10 @@ def format_report(vault: Path, report: Report, *, verbose: bool) -> str:
         for name, found in report.visible.items():
             lines += [f"  shows {name}: {_where(card)} {card.front[:70]!r}" for card in found]
         lines += [f"  comment: {_where(card)} {card.front[:70]!r}" for card in report.comments]
+        lines += [f"  missing image: {_where(card)}" for card in report.missing]
+        lines += [
+            f"  run together: {_where(card)} {card.front[:70]!r}" for card in report.run_together
+        ]
     return "\n".join(lines)
 
 
