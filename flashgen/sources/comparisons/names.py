@@ -316,9 +316,15 @@ _FILLER = frozenset(
 """Words whose presence does not make two facts different ones."""
 
 
+_FORMULA_RE = re.compile(r"\$[^$]+\$|`[^`]+`")
+"""Math and code in a fact: compared as written, not as words."""
+
+
 def facts_alike(a: str, b: str) -> bool:
     """True when two facts say nearly the same: the same words but one, intensifiers and
     articles aside ("high quality images" / "extremely high quality images")."""
+    if _FORMULA_RE.findall(a) != _FORMULA_RE.findall(b):
+        return False  # "$\\sum |w_i|$" and "$\\sum w_i^2$" differ in all that matters
     words_a = set(words(a)) - _FILLER
     words_b = set(words(b)) - _FILLER
     return bool(words_a and words_b) and len(words_a ^ words_b) <= 1
