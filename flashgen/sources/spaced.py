@@ -431,13 +431,11 @@ class _Reader:
         for number, group in enumerate(cards):
             front, back = cloze_sides(text, deletions, group[0].group)
             first = kept[0]
-            if items is not None and front.count("\n") == back.count("\n") == len(texts) - 1:
-                # A list's card is the item holding the deletion, after the list's lead-in.
+            if front.count("\n") == back.count("\n") == len(texts) - 1:
                 hit = {bisect.bisect_right(starts, d.start) - 1 for d in group}
-                lead, ranges = items
-                chosen = [*range(lead), *(i for r in ranges if hit.intersection(r) for i in r)]
+                chosen, at = _cloze_lines(kept, items, hit)
                 front, back = _pick_lines(front, chosen), _pick_lines(back, chosen)
-                first = kept[next(i for i in chosen if i >= lead)]
+                first = kept[at]
             hidden = tuple(deletion.text for deletion in group)
             key = ("block", block, *hidden) if block else ("cloze", *hidden)
             history = groups[number : number + 1]
@@ -576,6 +574,26 @@ def _list_items(texts: list[str]) -> tuple[int, list[range]] | None:
         return None
     bounds = [*tops, len(texts)]
     return tops[0], [range(a, b) for a, b in itertools.pairwise(bounds)]
+
+
+def _cloze_lines(
+    kept: list[Line], items: tuple[int, list[range]] | None, hit: set[int]
+) -> tuple[list[int], int]:
+    """Which of a cloze passage's lines a card shows, and the one it starts at.
+
+    The block holding the deletion (a paragraph, or in a list the item, after the
+    list's lead-in text), not the passage's other blocks: a diagram, a code block or
+    a paragraph the answer does not need.
+    """
+    if items is not None:
+        lead, ranges = items
+        shown = [i for i in range(lead) if kept[i].kind in _TEXT_KINDS]
+        own = [i for r in ranges if hit.intersection(r) for i in r]
+        if own:
+            return [*shown, *own], own[0]
+    blocks = {kept[i].token for i in hit}
+    chosen = [i for i, line in enumerate(kept) if line.token in blocks]
+    return chosen, chosen[0]
 
 
 def _pick_lines(text: str, chosen: list[int]) -> str:

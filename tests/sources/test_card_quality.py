@@ -237,6 +237,30 @@ EXPECTED: dict[str, tuple[list[Row], list[str]]] = {
         ],
         [],
     ),
+    "18-cloze-callout-code": (
+        [
+            # the paragraph holding the deletion (its inline image too), not the code
+            (
+                "cloze",
+                6,
+                "Binary search needs a [...] array and takes $O(\\log n)$ steps.\n![[attachments/kernel.png|200]]",
+                "Binary search needs a ==sorted== array and takes $O(\\log n)$ steps.\n![[attachments/kernel.png|200]]",
+            ),
+            (
+                "cloze",
+                6,
+                "Binary search needs a sorted array and takes [...] steps.\n![[attachments/kernel.png|200]]",
+                "Binary search needs a sorted array and takes ==$O(\\log n)$== steps.\n![[attachments/kernel.png|200]]",
+            ),
+            (
+                "cloze",
+                19,
+                "It also works on [...]: binary search the answer of a monotone predicate.",
+                "It also works on ==answers==: binary search the answer of a monotone predicate.",
+            ),
+        ],
+        [],
+    ),
 }
 
 
