@@ -142,6 +142,8 @@ def parse_config(data: Any) -> Config:
                     f"{CONFIG_NAME}: unknown key '{section}.{key}' (known: {', '.join(keys)})"
                 )
             name, expected, description = spec
+            if value is None and getattr(_DEFAULTS, name) is None:
+                continue  # "strict_line_breaks:" left empty: unset, as if not written
             if isinstance(value, list) and expected is list:
                 if not all(isinstance(item, str) for item in value):
                     raise ConfigError(f"{CONFIG_NAME}: '{section}.{key}' should be {description}")
@@ -153,6 +155,9 @@ def parse_config(data: Any) -> Config:
             else:
                 raise ConfigError(f"{CONFIG_NAME}: '{section}.{key}' should be {description}")
     return Config(**values)
+
+
+_DEFAULTS = Config()
 
 
 NOTE_KEY = "flashgen"
