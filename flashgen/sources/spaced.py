@@ -206,8 +206,15 @@ def _warn_unselected(ctx: NoteContext) -> None:
     reader = _Reader(dataclasses.replace(ctx, config=config, diagnostics=[]))
     for chunk in _chunks(reader.lines, reader.skipped):
         reader.read(chunk)
-    if reader.cards:
-        ctx.warn(reader.cards[0].line, unselected.message(len(reader.cards)))
+    # "Author:: Tolkien" is a Dataview field anywhere in a note: no card meant there
+    cards = [
+        card
+        for card in reader.cards
+        if unselected.damaged
+        or not _PAGE_FIELD_RE.match(strip_list_marker(reader.lines[card.line - 1].text.strip()))
+    ]
+    if cards:
+        ctx.warn(cards[0].line, unselected.message(len(cards)))
 
 
 def note_lines(note: ParsedNote) -> list[Line]:
