@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
-import itertools
 import re
 import textwrap
 from collections.abc import Iterator, Sequence
@@ -54,7 +53,6 @@ from flashgen.markdown.source import (
     Delimited,
     Finder,
     code_spans,
-    list_marker,
     mask,
     pattern_spans,
     strip_list_marker,
@@ -69,6 +67,9 @@ from flashgen.sources.cloze import (
     cloze_overflow,
     cloze_sides,
     curly_deletions,
+    hide_in,
+    list_items,
+    pick_lines,
 )
 from flashgen.sources.context import Extracted, NoteContext
 from flashgen.sources.history import SR_LINE_RE, SRGroup, sr_groups, without_sr_comments
@@ -433,7 +434,7 @@ class _Reader:
         if overflow is not None:
             self.ctx.warn(kept[0].index + 1, overflow)
             return
-        items = _list_items(texts)
+        items = list_items(texts)
         starts = [0, *(found.end() for found in re.finditer("\n", text))]
         for number, group in enumerate(cards):
             front, back = cloze_sides(text, deletions, group[0].group)
@@ -441,7 +442,7 @@ class _Reader:
             if front.count("\n") == back.count("\n") == len(texts) - 1:
                 hit = {bisect.bisect_right(starts, d.start) - 1 for d in group}
                 chosen, at = _cloze_lines(kept, items, hit)
-                front, back = _pick_lines(front, chosen), _pick_lines(back, chosen)
+                front, back = pick_lines(front, chosen), pick_lines(back, chosen)
                 first = kept[at]
             hidden = tuple(deletion.text for deletion in group)
             key = ("block", block, *hidden) if block else ("cloze", *hidden)
@@ -486,7 +487,7 @@ class _Reader:
         """Add a card; a heading of its context that shows *hidden* text shows ``[...]``."""
         context = self.ctx.note.context_at(line.token)
         if hidden:
-            context = tuple(_hide(heading, hidden) for heading in context)
+            context = tuple(hide_in(heading, hidden) for heading in context)
         card = self.ctx.card(
             kind,
             front,
@@ -569,20 +570,6 @@ def _highlights(text: str, masked: str) -> Iterator[Deletion]:
         yield Deletion(found.start(), end, text[found.start(1) : found.end(1)], shown, "")
 
 
-def _list_items(texts: list[str]) -> tuple[int, list[range]] | None:
-    """For card lines that form a list of two or more items: how many lines lead in, and
-    each top-level item's lines; None for lines that are no such list."""
-    starts = [i for i, text in enumerate(texts) if list_marker(text)]
-    if len(starts) < 2:
-        return None
-    indent = min(len(texts[i]) - len(texts[i].lstrip()) for i in starts)
-    tops = [i for i in starts if len(texts[i]) - len(texts[i].lstrip()) == indent]
-    if len(tops) < 2:
-        return None
-    bounds = [*tops, len(texts)]
-    return tops[0], [range(a, b) for a, b in itertools.pairwise(bounds)]
-
-
 def _cloze_lines(
     kept: list[Line], items: tuple[int, list[range]] | None, hit: set[int]
 ) -> tuple[list[int], int]:
@@ -601,20 +588,6 @@ def _cloze_lines(
     blocks = {kept[i].token for i in hit}
     chosen = [i for i, line in enumerate(kept) if line.token in blocks]
     return chosen, chosen[0]
-
-
-def _pick_lines(text: str, chosen: list[int]) -> str:
-    lines = text.split("\n")
-    return "\n".join(lines[i] for i in chosen)
-
-
-def _hide(heading: str, hidden: tuple[str, ...]) -> str:
-    """*heading* with each of the *hidden* texts (as plain text) shown as ``[...]``."""
-    for text in hidden:
-        plain = text.strip("*_=~` ")
-        if plain:
-            heading = re.sub(re.escape(plain), "[...]", heading, flags=re.IGNORECASE)
-    return heading
 
 
 def _template_only(text: str) -> bool:
