@@ -16,7 +16,15 @@ from flashgen.config import Config, for_note, parse_config
 from flashgen.identity.matching import assign_ids
 from flashgen.markdown.note import parse_note
 from flashgen.model import Card, Diagnostic
-from flashgen.sources.comparisons.names import Name, match_item, similarity, split_names
+from flashgen.sources.comparisons.names import (
+    Name,
+    facts_alike,
+    match_item,
+    match_leading_words,
+    names_item,
+    similarity,
+    split_names,
+)
 from flashgen.sources.registry import extract_cards
 from flashgen.vault.index import scan_vault
 from flashgen.vault.notes import NoteSource
@@ -606,3 +614,32 @@ def test_an_item_with_nothing_under_it_gets_no_card_and_a_warning(tmp_path: Path
         "pets.md:2: warning: comparison item 'Cats' has nothing under it; no card:"
         " write its facts below it"
     ]
+
+
+GENERATIVE = (Name("Diffusion"), Name("GANs"), Name("VAEs"))
+
+
+@pytest.mark.parametrize(
+    ("sentence", "item"),
+    [
+        ("GANs are hard to train", 1),
+        ("Generative Adversarial Networks are hard to train", 1),
+        ("Variational Autoencoders encode an image", 2),
+        # initials that happen to spell an acronym name nothing
+        ("Generate a new image each step", None),
+        ("Very awkward example", None),
+    ],
+)
+def test_a_sentence_names_an_acronym_only_as_such(sentence: str, item: int | None) -> None:
+    assert match_leading_words(sentence, GENERATIVE) == item
+
+
+def test_which_one_rules_on_names_and_alike_facts() -> None:
+    ssd = Name("Solid State Drives")
+    assert names_item("Most SSDs have no moving parts", ssd)
+    assert names_item("Cheaper than solid state drives", ssd)
+    assert not names_item("Have no moving parts", ssd)
+    assert names_item("A crash stays inside the process", Name("Processes"))
+    assert facts_alike("Generate high quality images", "Generate extremely high quality images")
+    assert not facts_alike("Slow to generate images", "Very fast to generate images")
+    assert not facts_alike(r"Penalty $\lambda \sum_i |w_i|$", r"Penalty $\lambda \sum_i w_i^2$")

@@ -301,13 +301,20 @@ def match_leading_words(text: str, names: Sequence[Name]) -> int | None:
 def _acronym_starts(
     text: str, sentence: tuple[str, ...], spelling: str, form: tuple[str, ...]
 ) -> bool:
-    """The sentence starts with the name's acronym ("GANs are …"), or spells out its acronym."""
-    first_word = _WORD_RE.findall(text)[:1]
-    if first_word and _is_acronym(first_word[0]) and _abbreviates(sentence[0], form):
+    """The sentence starts with the name's acronym ("GANs are …"), or spells out its acronym
+    in capitalised words ("Generative Adversarial Networks are …"; "Generate a new image"
+    and "Very awkward example" spell out nothing)."""
+    written = _WORD_RE.findall(text)
+    if written and _is_acronym(written[0]) and _abbreviates(sentence[0], form):
         return True
-    return _is_acronym(spelling) and any(
-        _abbreviates(form[0], sentence[:size]) for size in range(2, 5)
-    )
+    if not _is_acronym(spelling):
+        return False
+    capitalised = 1  # the first word is capitalised as any sentence's is
+    for word in written[1:]:
+        if not (word[0].isupper() or word.casefold() in _SKIPPABLE):
+            break
+        capitalised += 1
+    return any(_abbreviates(form[0], sentence[:size]) for size in range(2, min(capitalised, 4) + 1))
 
 
 _FILLER = frozenset(
