@@ -9,7 +9,7 @@ into a fresh, real Anki collection and looks at every card as Anki shows it
   acronym: "Most SSDs have no moving parts" → Solid State Drives);
 - generated cards (question callouts, comparison cards) whose answer is over 250 words;
 - cards whose visible text shows syntax the user never meant to see: ``??``, ``==``,
-  ``::``, ``<!--``, ``START``/``END``, or a drawing's file name (``x.excalidraw``); and
+  ``::``, ``<!--``, ``%%``, ``START``/``END``, or a drawing's file name (``x.excalidraw``); and
   cards whose Markdown holds an HTML comment (which a terminal quiz would show);
 - cards that show an image as missing;
 - cards whose lines Anki runs together: a paragraph of several lines (``A) …`` /
@@ -61,6 +61,7 @@ SYNTAX: dict[str, re.Pattern[str]] = {
     "==": re.compile(r"=="),
     "::": re.compile(r"::"),
     "<!--": re.compile(r"<!--"),
+    "%%": re.compile(r"%%"),
     "START/END": re.compile(r"\b(?:START|END)\b"),
     ".excalidraw": re.compile(r"\.excalidraw\b"),
 }

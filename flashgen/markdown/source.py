@@ -178,25 +178,26 @@ _BLANK_LINE_RE = re.compile(r"\n[ \t>]*\n")
 """A blank line, also inside a blockquote: it ends a paragraph."""
 
 
-# --- HTML comments -------------------------------------------------------------------------
+# --- comments ------------------------------------------------------------------------------
 
-_HTML_COMMENT_RE = re.compile(r"<!--.*?-->", re.DOTALL)
+_COMMENT_RE = re.compile(r"<!--.*?-->|%%.*?%%", re.DOTALL)
 
 
-def strip_html_comments(source: str) -> str:
-    """*source* without its HTML comments (``<!-- … -->``), which Obsidian never shows.
+def strip_comments(source: str) -> str:
+    """*source* without its comments, which Obsidian never shows: HTML comments
+    (``<!-- … -->``) and Obsidian's own (``%% … %%``, inline or over several lines).
 
     Comments in fenced code and code spans are code, and stay. A line that held only
     comments goes; a line that held text keeps it, without the blanks the comment left.
-    An unclosed ``<!--`` is text.
+    An unclosed ``<!--`` or ``%%`` is text.
     """
-    if "<!--" not in source:
+    if "<!--" not in source and "%%" not in source:
         return source
     parts: list[str] = []
     last = 0
     for seg_start, seg_end in _prose_segments(source):
         masked = mask(source[seg_start:seg_end], [code_spans])
-        for found in _HTML_COMMENT_RE.finditer(masked):
+        for found in _COMMENT_RE.finditer(masked):
             parts += (source[last : seg_start + found.start()], "\0")
             last = seg_start + found.end()
     if not parts:

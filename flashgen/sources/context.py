@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from flashgen.config import Config
 from flashgen.markdown.note import ParsedNote
-from flashgen.markdown.source import replace_wikilinks, strip_html_comments
+from flashgen.markdown.source import replace_wikilinks, strip_comments
 from flashgen.markdown.wikilink import IMAGE_EXTENSIONS, WikiRef
 from flashgen.model import Card, CardKind, Diagnostic, Severity, SrHistory
 from flashgen.vault.index import VaultIndex, leaves_vault
@@ -163,7 +163,7 @@ class NoteContext:
             media.append(found)
             return f"![[{found}{_size(ref)}]]"
 
-        return replace_wikilinks(strip_html_comments(markdown), replace).strip()
+        return replace_wikilinks(strip_comments(markdown), replace).strip()
 
 
 _DRAWING_RE = re.compile(r"(?i)\.excalidraw(?:\.md)?$")

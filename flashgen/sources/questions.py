@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 from flashgen.markdown.blockid import without_block_id
 from flashgen.markdown.callout import QUESTION_TYPES
-from flashgen.markdown.source import split_first_paragraph, strip_html_comments, unquote
+from flashgen.markdown.source import split_first_paragraph, strip_comments, unquote
 from flashgen.model import Card, CardKind
 from flashgen.sources.context import Extracted, NoteContext
 from flashgen.sources.history import sr_groups, without_sr_comments
@@ -118,7 +118,7 @@ def not_a_question(front: str, back: str) -> str | None:
 
 def _plain(markdown: str) -> str:
     """The words of *markdown*, comments out, spacing folded (for the checks above)."""
-    return " ".join(strip_html_comments(without_sr_comments(markdown)).split())
+    return " ".join(strip_comments(without_sr_comments(markdown)).split())
 
 
 def _spaced_cards(

@@ -97,7 +97,9 @@ def test_html_comments_are_nowhere_on_the_cards(vault: Path, tmp_path: Path) -> 
     texts = [
         q + a for (note, _front), (q, a) in cards.items() if note != "15-cloze-callout-list.md"
     ]
-    assert not any("<!--" in text for text in texts)
+    assert not any("<!--" in text or "%%" in text for text in texts)
+    _, semaphore = cards["16-comments.md", "What is a semaphore?"]
+    assert "Dijkstra" not in semaphore and "tutorial" not in semaphore
     mutex_q, mutex_a = cards["16-comments.md", "What is a mutex?"]
     assert "lecture 4" not in mutex_q + mutex_a
     assert "TODO" not in mutex_a

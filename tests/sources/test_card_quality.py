@@ -222,6 +222,8 @@ EXPECTED: dict[str, tuple[list[Row], list[str]]] = {
                 "What does `<!-- x -->` mean in HTML?",
                 "A comment that browsers do not show.",
             ),
+            # Obsidian's own %% comments, inline and over lines, go too
+            ("qa", 11, "What is a semaphore?", "A counter of free slots."),
             (
                 "basic",
                 2,
