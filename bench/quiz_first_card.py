@@ -32,7 +32,6 @@ from flashgen.review.scheduler import Phase  # noqa: E402
 from flashgen.review.seeding import seed_review_store  # noqa: E402
 from flashgen.review.session import QuizSession  # noqa: E402
 from flashgen.review.store import ReviewStore  # noqa: E402
-from flashgen.sources.registry import HISTORY_KINDS  # noqa: E402
 
 NOW = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
 CARDS_PER_NOTE = 5
@@ -93,7 +92,7 @@ def library_timings(vault: Path, store_path: Path) -> dict[str, float]:
     with ReviewStore.open(store_path) as store:
         timings["open store"] = time.perf_counter() - mark
         mark = time.perf_counter()
-        seed_review_store(store, built.cards_of_kinds(HISTORY_KINDS), UTC, NOW)
+        seed_review_store(store, built.with_history(), UTC, NOW)
         session = QuizSession(store, built, NOW)  # as the quiz command: cards decoded as due
         timings["seed + build session"] = time.perf_counter() - mark
         mark = time.perf_counter()

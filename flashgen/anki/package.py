@@ -87,6 +87,7 @@ def write_apkg(
     timestamp: float,
     render_cache: Path | None = None,
     sanitize_html: bool = False,
+    line_breaks: bool = False,
     parts: Path | None = None,
     progress: StageProgress | None = None,
 ) -> DeckSummary:
@@ -100,6 +101,7 @@ def write_apkg(
     fields that file holds are not rendered again, and the file is updated. With
     *sanitize_html*, scripts, event handlers and ``javascript:`` links are removed from
     the fields (see :mod:`flashgen.sanitize`); by default the notes' HTML is kept. With
+    *line_breaks*, a single newline inside a paragraph shows as a line break. With
     *parts*, what the package is made of is kept there and beside it (see :mod:`.kept`),
     and the next package patches it: only changed notes are written again, unchanged
     media entries are copied. Either way the package's bytes are the same. *progress* is
@@ -113,7 +115,8 @@ def write_apkg(
         _distinct(path for group in groups for path in group.media), vault_root, kept
     )
     names = {path: name for path, (name, _stamp) in media.items()}
-    keys = [_group_key(group, names, vault_name, sanitize_html) for group in groups]
+    html = (sanitize_html, line_breaks)
+    keys = [_group_key(group, names, vault_name, html) for group in groups]
     known = kept.groups if kept.collection is not None else {}
     fresh = [card for key, group in zip(keys, groups, strict=True) if key not in known
              for card in group.load()]  # fmt: skip
@@ -121,7 +124,7 @@ def write_apkg(
     use_cache = render_cache is not None and (not known or len(fresh) > _FEW_CARDS)
     with bulk():  # a row, its fields and its tags for each card: none in a cycle
         found = _load_renders(render_cache) if use_cache else {}
-        renderer = _Renderer(found=found, sanitize=sanitize_html)
+        renderer = _Renderer(found=found, sanitize=sanitize_html, line_breaks=line_breaks)
         rows = _note_rows(fresh, names, vault_name, renderer, progress)
         made = _made_of(keys, groups, rows, known)
         decks = _decks(made)
@@ -145,12 +148,12 @@ _FEW_CARDS = 2000
 
 
 def _group_key(
-    group: CardGroup, names: Mapping[str, str], vault_name: str, sanitize: bool
+    group: CardGroup, names: Mapping[str, str], vault_name: str, html: tuple[bool, bool]
 ) -> bytes:
     """What a group's notes in the collection are made of: its cards, their images' names,
-    the vault's name (in the links back) and whether the HTML is sanitised."""
+    the vault's name (in the links back) and how the HTML is made (sanitised, breaks)."""
     images = "\0".join(names.get(path, "") for path in group.media)
-    return group.key(images.encode(), vault_name.encode(), b"%d" % sanitize)
+    return group.key(images.encode(), vault_name.encode(), repr(html).encode())
 
 
 def _made_of(

@@ -40,7 +40,12 @@ _RENDER_CACHE_VERSION = 1
 
 
 def _field_html(
-    markdown: str, media: Mapping[str, str], *, inline: bool = False, sanitize: bool = False
+    markdown: str,
+    media: Mapping[str, str],
+    *,
+    inline: bool = False,
+    sanitize: bool = False,
+    line_breaks: bool = False,
 ) -> str:
     """The HTML of one field of an exported note (or one heading of its context).
 
@@ -49,7 +54,10 @@ def _field_html(
     cache, keyed by ``_render_stamp``: flashgen's own code is in it, but a library called
     here must add its version there.
     """
-    html = to_inline_html(markdown, media) if inline else to_html(markdown, media)
+    if inline:
+        html = to_inline_html(markdown, media)
+    else:
+        html = to_html(markdown, media, line_breaks=line_breaks)
     return sanitize_html(html) if sanitize else html
 
 
@@ -71,6 +79,8 @@ class _Renderer:
     """Context headings rendered this time: the cards of a section share theirs."""
     sanitize: bool = False
     """Whether fields go through :func:`flashgen.sanitize.sanitize_html`."""
+    line_breaks: bool = False
+    """Whether a single newline inside a paragraph is a line break (see ``to_html``)."""
 
     def fields(
         self,
@@ -101,8 +111,9 @@ class _Renderer:
             if progress is not None:
                 progress(rendered, len(work))
 
+        settings = (self.sanitize, self.line_breaks)
         for key, fields in zip(
-            missing, map_chunks(_render_chunk, self.sanitize, work, done=done), strict=True
+            missing, map_chunks(_render_chunk, settings, work, done=done), strict=True
         ):
             self.kept[key] = fields
         self.rendered += len(work)
@@ -111,6 +122,7 @@ class _Renderer:
     def _key(self, card: Card, media: Mapping[str, str]) -> bytes:
         what = (
             self.sanitize,
+            self.line_breaks,
             card.kind.is_comparison,
             card.front,
             card.back,
@@ -133,11 +145,15 @@ class _Renderer:
 
     def _render(self, card: Card, media: Mapping[str, str]) -> tuple[str, ...]:
         items = tuple(media.items())
-        context = CONTEXT_SEPARATOR.join(self._heading(text, media, items) for text in card.context)
-        clean = self.sanitize
-        front = _field_html(card.front, media, sanitize=clean)
-        back = _field_html(card.back, media, sanitize=clean)
-        if not card.kind.is_comparison:
+        comparison = card.kind.is_comparison
+        headings = card.context
+        if comparison and headings and headings[-1] == card.get("title"):
+            headings = headings[:-1]  # the Title field shows it: the comparison's title once
+        context = CONTEXT_SEPARATOR.join(self._heading(text, media, items) for text in headings)
+        clean, breaks = self.sanitize, self.line_breaks
+        front = _field_html(card.front, media, sanitize=clean, line_breaks=breaks)
+        back = _field_html(card.back, media, sanitize=clean, line_breaks=breaks)
+        if not comparison:
             return (front, back, context)
         title = _field_html(card.get("title"), media, inline=True, sanitize=clean)
         return (front, back, context, title, _field_html(card.get("others"), media, sanitize=clean))
@@ -152,10 +168,11 @@ class _Renderer:
 
 
 def _render_chunk(
-    sanitize: bool, chunk: Sequence[tuple[Card, _MediaItems]]
+    settings: tuple[bool, bool], chunk: Sequence[tuple[Card, _MediaItems]]
 ) -> list[tuple[str, ...]]:
-    """Render the fields of each card of *chunk* (in a worker process, or here)."""
-    renderer = _Renderer(sanitize=sanitize)
+    """Render the fields of each card of *chunk* (in a worker process, or here), with
+    *settings* (sanitize, line breaks)."""
+    renderer = _Renderer(sanitize=settings[0], line_breaks=settings[1])
     return [renderer._render(card, dict(items)) for card, items in chunk]
 
 

@@ -12,7 +12,7 @@ import contextlib
 import dataclasses
 import hashlib
 from collections import Counter
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -71,6 +71,13 @@ class VaultCards:
     _decoded: dict[int, tuple[Card, ...]] = field(default_factory=dict)
 
     @property
+    def line_breaks(self) -> bool:
+        """Whether a single newline inside a paragraph shows as a line break (as Obsidian
+        does by default): ``markdown.strict_line_breaks`` of ``flashgen.yaml``, else the
+        vault's own setting. The deck writer and the quiz render cards with it."""
+        return self.config.line_breaks(self.vault.settings.strict_line_breaks)
+
+    @property
     def cards(self) -> list[Card]:
         """Every card, in note order."""
         if self._cards is None:
@@ -108,16 +115,16 @@ class VaultCards:
             cards = self._decoded[index] = self.entries[index].cards()
         return next(card for card in cards if card.id == card_id)
 
-    def cards_of_kinds(self, kinds: Collection[str]) -> list[Card]:
-        """The cards of the notes that have a card of one of *kinds*, decoding only those."""
+    def with_history(self) -> list[Card]:
+        """The cards that carry review history, decoding only the notes that have some."""
         if self._cards is not None:
-            return [card for card in self._cards if card.kind in kinds]
+            return [card for card in self._cards if card.history is not None]
         return [
             card
             for entry in self.entries
-            if any(kind in kinds for kind, _count in entry.kinds)
+            if entry.histories
             for card in entry.cards()
-            if card.kind in kinds
+            if card.history is not None
         ]
 
     def kinds(self) -> Counter[str]:

@@ -32,7 +32,6 @@ from flashgen.review.seeding import seed_review_store
 from flashgen.review.session import DEFAULT_NEW_LIMIT, CardFilter, QuizSession
 from flashgen.review.stats import collect_stats
 from flashgen.review.store import ReviewStore, default_store_path
-from flashgen.sources.registry import HISTORY_KINDS
 
 DEFAULT_VAULT = "notes"
 DEFAULT_OUTPUT = "cards"
@@ -412,7 +411,7 @@ def quiz(
     # Without a filter, the session decodes each card as it comes up: the first card
     # does not wait for every card of a big vault.
     cards: VaultCards | list[Card] = built
-    seeds = built.cards_of_kinds(HISTORY_KINDS)
+    seeds = built.with_history()
     if decks or tags or notes:
         cards = CardFilter(decks, tags, notes).select(built.cards)
         seeds = [card for card in cards if card.history is not None]
