@@ -510,7 +510,7 @@ def _insert_notes(
     """Insert each row's note and cards, with ids drawn from its GUID (see ``_row_id``)."""
     if not rows:
         return
-    used = {id_ for (id_,) in cursor.execute("SELECT id FROM notes UNION ALL SELECT id FROM cards")}
+    used = _UsedIds(cursor, everything=len(rows) > _FEW_CARDS)
     with warnings.catch_warnings():
         # genanki flags raw HTML it does not recognise; notes may hold any HTML.
         warnings.filterwarnings("ignore", message="^Field contained", module="genanki")
@@ -521,7 +521,31 @@ def _insert_notes(
             note.write_to_db(cursor, timestamp, decks[row.deck].deck_id, iter(ids))
 
 
-def _row_id(name: str, used: set[int]) -> int:
+class _UsedIds:
+    """The note and card ids a collection holds: read all at once for many new notes,
+    else looked up one by one (a patch for a few notes need not read 200,000 ids)."""
+
+    def __init__(self, cursor: sqlite3.Cursor, *, everything: bool) -> None:
+        self._cursor = cursor
+        self._ids: set[int] = set()
+        self._all = everything
+        if everything:
+            query = "SELECT id FROM notes UNION ALL SELECT id FROM cards"
+            self._ids = {found for (found,) in cursor.execute(query)}
+
+    def __contains__(self, id_: int) -> bool:
+        if id_ in self._ids:
+            return True
+        if self._all:
+            return False
+        query = "SELECT 1 FROM notes WHERE id = ? UNION ALL SELECT 1 FROM cards WHERE id = ?"
+        return self._cursor.execute(query, (id_, id_)).fetchone() is not None
+
+    def add(self, id_: int) -> None:
+        self._ids.add(id_)
+
+
+def _row_id(name: str, used: _UsedIds) -> int:
     """A note or card id drawn from *name*, so that it is the same in every package.
 
     Ids fall in 2**40 … 2**52 (past any millisecond time Anki gives, below 2**53 for
