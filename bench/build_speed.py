@@ -43,7 +43,7 @@ def _tree_rss(pid: int) -> int:
 
 
 def measure(
-    command: list[str], env: dict[str, str] | None = None
+    command: list[str], env: dict[str, str] | None = None, cwd: Path = REPO
 ) -> tuple[float, float, str, float]:
     """Run *command*; return its wall time (s), its peak RSS (MiB), its stderr+stdout and
     the peak RSS of it and its worker processes together (MiB, sampled every 20 ms).
@@ -53,7 +53,7 @@ def measure(
     """
     started = time.perf_counter()
     process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPO, env=env
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=cwd, env=env
     )
     peak = [0]
     stop = threading.Event()

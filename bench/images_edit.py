@@ -26,7 +26,7 @@ import time
 import zlib
 from pathlib import Path
 
-from bench.build_speed import load_average, measure
+from bench.build_speed import REPO, load_average, measure
 
 NOTES = 1300
 
@@ -76,17 +76,23 @@ def write_vault(root: Path, images: int, kib: int) -> Path:
     return root
 
 
-def run_steps(vault: Path, out: Path, env: dict[str, str]) -> dict[str, float]:
-    """First build, no-change rebuild, one-note edit: seconds of each (fresh processes)."""
+def run_steps(vault: Path, out: Path, checkout: Path) -> dict[str, float]:
+    """First build, no-change rebuild, one-note edit: seconds of each (fresh processes of
+    the flashgen in *checkout*)."""
     command = [sys.executable, "-m", "flashgen", "build", str(vault), "-o", str(out)]
+    env = {**os.environ, "PYTHONPATH": str(checkout)}
+
+    def run() -> float:
+        return measure(command, env=env, cwd=checkout)[0]
+
     figures: dict[str, float] = {}
-    figures["first build"] = measure(command, env=env)[0]
+    figures["first build"] = run()
     time.sleep(2.1)  # past the build cache's racy window, as between two real edits
-    measure(command, env=env)  # confirms the notes written just before the first build
-    figures["no-change rebuild"] = measure(command, env=env)[0]
+    run()  # confirms the notes written just before the first build
+    figures["no-change rebuild"] = run()
     note = vault / "course3" / "lecture-3.md"
     note.write_text(note.read_text().replace("What does", "What is it that", 1))
-    figures["one-note edit"] = measure(command, env=env)[0]
+    figures["one-note edit"] = run()
     deck = next(out.glob("*.apkg"))
     figures["deck MB"] = deck.stat().st_size / 1e6
     return figures
@@ -101,13 +107,12 @@ def main() -> int:
     args = parser.parse_args()
     print(f"load average before: {load_average()}")
     with tempfile.TemporaryDirectory() as temp:
-        runs = [("this checkout", dict(os.environ))]
+        runs = [("this checkout", REPO)]
         if args.baseline is not None:
-            baseline = {**os.environ, "PYTHONPATH": str(args.baseline.resolve())}
-            runs.insert(0, (f"baseline {args.baseline}", baseline))
-        for number, (label, env) in enumerate(runs):
+            runs.insert(0, (f"baseline {args.baseline}", args.baseline.resolve()))
+        for number, (label, checkout) in enumerate(runs):
             vault = write_vault(Path(temp) / f"vault{number}" / "vault", args.images, args.kib)
-            figures = run_steps(vault, Path(temp) / f"out{number}", env)
+            figures = run_steps(vault, Path(temp) / f"out{number}", checkout)
             print(f"{label}: {args.images} images x {args.kib} KiB, {NOTES} notes")
             for name, value in figures.items():
                 print(f"  {name:<18} {value:7.2f}{'' if 'MB' in name else ' s'}")

@@ -8,6 +8,7 @@ writer), so this stage knows no deck format.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 from collections.abc import Callable, Iterator, Sequence
@@ -149,8 +150,12 @@ def card_groups(cards: Sequence[Card]) -> tuple[CardGroup, ...]:
 def _deck_cards(built: VaultCards, removed: Sequence[Card]) -> DeckCards:
     """The cards the deck is written from: each note's, then the removed ones it carries."""
     if built.entries or not built.card_count():
+        # each note decoded once at most, by whichever of the change report, the deck
+        # writer and the listing needs its cards first
         groups = [
-            CardGroup(tuple(split_ids(entry.ids)), entry.prints, entry.media, entry.cards)
+            CardGroup(
+                tuple(split_ids(entry.ids)), entry.prints, entry.media, functools.cache(entry.cards)
+            )
             for entry in built.entries
             if entry.count
         ]
@@ -410,8 +415,8 @@ def _changes(
             held.update((card_id, old) for card_id, old in zip(group.ids, olds, strict=True) if old)
             unchanged += len(olds)
             continue
-        for card, old in zip(group.load(), olds, strict=True):
-            mark = fingerprint(card)
+        for index, (card, old) in enumerate(zip(group.load(), olds, strict=True)):
+            mark = group.prints[index * PRINT_SIZE : (index + 1) * PRINT_SIZE]
             held[card.id] = (mark, card.note, card.line, card.kind.value, card.front)
             if old is None:
                 changes.append(CardChange("+", card))

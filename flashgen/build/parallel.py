@@ -77,6 +77,10 @@ def map_chunks(
     size = max(1, -(-len(items) // (workers * CHUNKS_PER_WORKER)))
     chunks = [items[start : start + size] for start in range(0, len(items), size)]
     context = multiprocessing.get_context(method or start_method())
+    if isinstance(context, multiprocessing.context.ForkServerContext):
+        # The fork server imports the work's module once, before it forks any worker;
+        # (only the first pool's list counts: the server lives as long as this process.)
+        context.set_forkserver_preload([work.__module__])
     finished = 0
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
