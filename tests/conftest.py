@@ -46,7 +46,6 @@ def assert_only_build_outputs(out: Path, vault: Path) -> None:
     assert sorted(p.name for p in out.iterdir()) == [
         f".{vault.name}.apkg.collection",
         f".{vault.name}.apkg.parts",
-        f".{vault.name}.apkg.render",
         f".{vault.name}.apkg.state",
         f"{vault.name}.apkg",
         f"{vault.name}.json",

@@ -10,10 +10,10 @@ Two files beside ``<vault>.apkg``:
   name)}}``.
 
 A group is one note's cards (``outputs.CardGroup``), keyed by what its rows are made
-of. The next package copies the collection, takes the rows of every group whose key it
-holds as they are, without decoding their cards, and rewrites the others' notes whose
-digest changed, copies unchanged media entries raw from the deck (offsets and CRCs from the
-parts), and names an image whose file kept its size and time without reading it. Both
+of. The next package copies the collection, keeps the rows of every group whose key it
+holds, without decoding their cards, and writes the other groups' notes again; it
+copies unchanged media entries raw from the deck (offsets and CRCs from the parts),
+and names an image whose file kept its size and time without reading it. Both
 files are trusted only while the deck and the collection are exactly those they were
 written with (same size and time) and flashgen, its libraries and zlib are the same;
 otherwise the package is made from nothing, which gives the same bytes, only slower.
@@ -35,10 +35,10 @@ from flashgen.build.state import StateError, load_state, save_state
 from flashgen.errors import OutputError
 
 FORMAT = "flashgen-deck-parts"
-VERSION = 2
+VERSION = 3
 
-Made = tuple[tuple[str, bytes, str, int], ...]
-"""A group's notes in the collection: (GUID, digest of its rows, deck name, model id)."""
+Made = tuple[tuple[str, str, int], ...]
+"""A group's notes in the collection: (GUID, deck name, model id) of each."""
 FileName = tuple[int, int, str]
 """A vault file's (size, mtime_ns) when it was named, and its media name."""
 
@@ -57,10 +57,6 @@ class Kept:
     """The previous collection database, when it can be patched."""
     deck: Path | None = None
     """The previous deck, when its entries can be copied."""
-
-    def notes(self) -> dict[str, bytes]:
-        """GUID → digest of its note's rows, for every note of the collection."""
-        return {guid: digest for made in self.groups.values() for guid, digest, _d, _m in made}
 
 
 def collection_path(parts: Path) -> Path:

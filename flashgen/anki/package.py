@@ -19,7 +19,6 @@ versions; when it is missing, damaged or from another flashgen, every card is re
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import os
@@ -29,7 +28,7 @@ import sqlite3
 import tempfile
 import unicodedata
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, closing, suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -117,21 +116,23 @@ def write_apkg(
     names = {path: name for path, (name, _stamp) in media.items()}
     html = (sanitize_html, line_breaks)
     keys = [_group_key(group, names, vault_name, html) for group in groups]
-    known = kept.groups if kept.collection is not None else {}
-    fresh = [card for key, group in zip(keys, groups, strict=True) if key not in known
-             for card in group.load()]  # fmt: skip
-    # Few cards to render: the render cache costs more to read and write than it saves.
-    use_cache = render_cache is not None and (not known or len(fresh) > _FEW_CARDS)
+    known = kept.groups if kept.collection is not None else None
+    made = _made_of(keys, groups, known or {})
+    decks = _decks(made)
+    files = _distinct_files(media, vault_root)
+    fresh = [group for key, group in zip(keys, groups, strict=True) if key not in (known or {})]
+    # Kept parts hold every note's fields already: the render cache is for packages
+    # made without them. Without it, rows go into the collection as they are rendered.
+    use_cache = render_cache is not None and parts is None
     with bulk():  # a row, its fields and its tags for each card: none in a cycle
         found = _load_renders(render_cache) if use_cache else {}
         renderer = _Renderer(found=found, sanitize=sanitize_html, line_breaks=line_breaks)
-        rows = _note_rows(fresh, names, vault_name, renderer, progress)
-        made = _made_of(keys, groups, rows, known)
-        decks = _decks(made)
-        files = _distinct_files(media, vault_root)
-        entries = _write_package(made, rows, decks, files, out, timestamp, kept, parts, progress)
+        rows = _row_batches(fresh, names, vault_name, renderer, progress, remember=use_cache)
+        entries = _write_package(
+            made, rows, decks, files, out, timestamp, kept, parts, known, progress
+        )
     if render_cache is not None and use_cache:
-        _save_renders(render_cache, renderer, keep=found if known else {})
+        _save_renders(render_cache, renderer)
     if parts is not None:
         named = {path: (*stamp, name) for path, (name, stamp) in media.items()}
         save_kept(parts, out, Kept(groups=made, media=entries, files=named))
@@ -143,8 +144,8 @@ def write_apkg(
     )
 
 
-_FEW_CARDS = 2000
-"""Fewer cards than this to render in a patched package: render them without the cache."""
+_FEW_IDS = 2000
+"""Fewer new notes than this: look each id up in the collection rather than read them all."""
 
 
 def _group_key(
@@ -157,21 +158,20 @@ def _group_key(
 
 
 def _made_of(
-    keys: Sequence[bytes],
-    groups: Sequence[CardGroup],
-    rows: Sequence[_Row],
-    known: Mapping[bytes, Made],
+    keys: Sequence[bytes], groups: Sequence[CardGroup], known: Mapping[bytes, Made]
 ) -> dict[bytes, Made]:
-    """Each group's notes in the collection: kept from the last package, or from *rows*."""
-    by_guid = {row.guid: row for row in rows}
-    made: dict[bytes, Made] = {}
-    for key, group in zip(keys, groups, strict=True):
-        if key in known:
-            made[key] = known[key]
-            continue
-        own = [by_guid[card_id] for card_id in group.ids]
-        made[key] = tuple((row.guid, row.digest, row.deck, row.model.model_id) for row in own)
-    return made
+    """Each group's notes in the collection: kept from the last package, or its cards'."""
+    return {
+        key: known[key]
+        if key in known
+        else tuple((card.id, card.deck or DEFAULT_DECK, _model_id(card)) for card in group.load())
+        for key, group in zip(keys, groups, strict=True)
+    }
+
+
+def _model_id(card: Card) -> int:
+    """The note type a card's note has."""
+    return COMPARISON.id if card.kind.is_comparison else QA.id
 
 
 def media_name(path: str, data: bytes, *, digits: int = 10) -> str:
@@ -298,8 +298,41 @@ class _Row:
     fields: list[str]
     tags: list[str]
     history: SrHistory | None
-    digest: bytes
-    """What the note's rows in the collection are made of (see :mod:`.kept`)."""
+
+
+_BATCH = 20_000
+"""Cards rendered and written into the collection at a time, so that a big vault's
+rendered fields are never all in memory at once."""
+
+
+def _row_batches(
+    groups: Sequence[CardGroup],
+    media_names: Mapping[str, str],
+    vault_name: str,
+    renderer: _Renderer,
+    progress: StageProgress | None,
+    *,
+    remember: bool,
+) -> Iterator[list[_Row]]:
+    """The notes of the cards of *groups*, a batch at a time; *renderer* forgets each
+    batch's fields once it is made unless it must *remember* them (for a render cache)."""
+    total = sum(len(group.ids) for group in groups)
+    done = 0
+    batch: list[Card] = []
+    for number, group in enumerate(groups, start=1):
+        batch.extend(group.load())
+        if len(batch) < _BATCH and number < len(groups):
+            continue
+
+        def told(rendered: int, _batch_total: int, before: int = done) -> None:
+            if progress is not None:
+                progress("cards rendered", before + rendered, total)
+
+        yield _note_rows(batch, media_names, vault_name, renderer, told)
+        done += len(batch)
+        batch = []
+        if not remember:
+            renderer.kept.clear()
 
 
 def _note_rows(
@@ -307,20 +340,21 @@ def _note_rows(
     media_names: Mapping[str, str],
     vault_name: str,
     renderer: _Renderer,
-    progress: StageProgress | None,
+    progress: Callable[[int, int], None] | None,
 ) -> list[_Row]:
     """Each card's note."""
     models = {note_type.id: _model(note_type) for note_type in NOTE_TYPES}
     links: dict[str, tuple[str, str]] = {}
     tags: dict[tuple[str, ...], list[str]] = {}
+    no_media: dict[str, str] = {}  # shared by the cards without images
     with_media = [
-        (card, {path: media_names[path] for path in card.media if path in media_names})
+        (card, {p: media_names[p] for p in card.media if p in media_names} or no_media)
         for card in cards
     ]
     rows: list[_Row] = []
-    told = None if progress is None else functools.partial(progress, "cards rendered")
-    rendered_fields = renderer.fields(with_media, told)
-    for (card, _media), rendered in zip(with_media, rendered_fields, strict=True):
+    for (card, _media), rendered in zip(
+        with_media, renderer.fields(with_media, progress), strict=True
+    ):
         start, label = links.get(card.note) or links.setdefault(
             card.note, _link_parts(card.note, vault_name)
         )
@@ -328,17 +362,13 @@ def _note_rows(
         if card.kind.is_comparison:
             front, back, context, title, others = rendered
             fields = [front, back, title, others, context, source, card.id]
-            model = models[COMPARISON.id]
         else:
             fields = [*rendered, source, card.id]
-            model = models[QA.id]
         if card.tags not in tags:
             tags[card.tags] = _distinct(tag for tag in map(anki_tag, card.tags) if tag)
+        model = models[_model_id(card)]
         deck = card.deck or DEFAULT_DECK
-        what = (model.model_id, deck, fields, tags[card.tags], card.history)
-        digest = hashlib.blake2b(repr(what).encode(), digest_size=16).digest()
-        row_tags = tags[card.tags]
-        rows.append(_Row(card.id, model, deck, fields, row_tags, card.history, digest))
+        rows.append(_Row(card.id, model, deck, fields, tags[card.tags], card.history))
     return rows
 
 
@@ -346,7 +376,7 @@ def _decks(made: Mapping[bytes, Made]) -> dict[str, genanki.Deck]:
     """A deck for each deck name the notes use (sorted), with ids stable across builds,
     holding no notes, only the models its notes use."""
     models = {note_type.id: _model(note_type) for note_type in NOTE_TYPES}
-    used = {(deck, model) for rows in made.values() for _guid, _digest, deck, model in rows}
+    used = {(deck, model) for rows in made.values() for _guid, deck, model in rows}
     decks: dict[str, genanki.Deck] = {}
     used_ids: set[int] = set()
     for name in sorted({deck for deck, _model_id in used}):
@@ -387,13 +417,14 @@ class _Note(genanki.Note):  # type: ignore[misc]  # genanki has no type hints
 
 def _write_package(
     made: Mapping[bytes, Made],
-    rows: Sequence[_Row],
+    rows: Iterable[list[_Row]],
     decks: Mapping[str, genanki.Deck],
     files: Mapping[str, Path],
     out: Path,
     timestamp: float,
     kept: Kept,
     parts: Path | None,
+    known: Mapping[bytes, Made] | None,
     progress: StageProgress | None,
 ) -> dict[str, Entry]:
     """Patch a copy of the kept collection (or make one), then zip it atomically onto *out*.
@@ -401,17 +432,16 @@ def _write_package(
     The collection that goes into the zip is a ``VACUUM INTO`` copy of the patched one:
     SQLite lays it out from its rows alone, so a patched collection and one made from
     nothing give the same bytes. With *parts*, it becomes the next build's kept one.
-    *made* says what every note's rows are made of, *rows* are the notes not kept.
-    Returns the media entries written, by media name.
+    *made* says which notes each group has, *known* which the kept collection has (None:
+    there is none), *rows* are the notes of the other groups, in batches. Returns the
+    media entries written, by media name.
     """
     temps: list[str] = []
     try:
         work = _temp_file(temps)
         if kept.collection is not None:
             shutil.copyfile(kept.collection, work)
-        known = kept.notes() if kept.collection is not None else None
-        wanted = {guid: digest for notes in made.values() for guid, digest, _d, _m in notes}
-        _patch_collection(work, wanted, rows, decks, timestamp, known)
+        _patch_collection(work, made, rows, decks, timestamp, known)
         canonical = _temp_file(temps)
         os.unlink(canonical)  # VACUUM INTO writes a new file only
         with closing(sqlite3.connect(work)) as conn:
@@ -463,38 +493,40 @@ def _temp_file(temps: list[str]) -> str:
 
 def _patch_collection(
     db_name: str,
-    wanted: Mapping[str, bytes],
-    rows: Sequence[_Row],
+    made: Mapping[bytes, Made],
+    rows: Iterable[list[_Row]],
     decks: Mapping[str, genanki.Deck],
     timestamp: float,
-    known: Mapping[str, bytes] | None,
+    known: Mapping[bytes, Made] | None,
 ) -> None:
-    """Make the collection at *db_name* hold the notes *wanted* (GUID → digest of its rows).
+    """Make the collection at *db_name* hold the notes of the groups *made*.
 
-    *known* maps the GUIDs the collection holds to their rows' digests (None: it is
-    empty); the notes whose digest changed are rewritten from *rows*.
+    *known* are the groups the collection holds (None: it is empty); the notes of the
+    groups not among them are deleted, and *rows* (every other group's notes) inserted.
     """
     with closing(sqlite3.connect(db_name)) as conn:
         cursor = conn.cursor()
         if known is None:
             cursor.executescript(APKG_SCHEMA)
             known = {}
-        gone = [(guid,) for guid, digest in known.items() if wanted.get(guid) != digest]
+        stay = {guid for key, notes in made.items() if key in known for guid, _d, _m in notes}
+        gone = [(guid,) for notes in known.values() for guid, _d, _m in notes if guid not in stay]
         cursor.execute("CREATE TEMP TABLE gone (guid TEXT PRIMARY KEY)")
-        cursor.executemany("INSERT INTO gone VALUES (?)", gone)
+        cursor.executemany("INSERT OR IGNORE INTO gone VALUES (?)", gone)
         cursor.execute(
             "DELETE FROM cards WHERE nid IN"
             " (SELECT id FROM notes WHERE guid IN (SELECT guid FROM gone))"
         )
         cursor.execute("DELETE FROM notes WHERE guid IN (SELECT guid FROM gone)")
-        fresh = [row for row in rows if known.get(row.guid) != row.digest]
-        _insert_notes(cursor, fresh, decks, timestamp)
+        fresh_history: dict[str, SrHistory] = {}
+        for batch in rows:
+            _insert_notes(cursor, batch, decks, timestamp)
+            fresh_history.update((r.guid, r.history) for r in batch if r.history is not None)
         # Every note is stamped with the package's time, for Anki to take it as newer.
         cursor.execute("UPDATE notes SET mod = ?", (int(timestamp),))
         cursor.execute("UPDATE cards SET mod = ?", (int(timestamp),))
         _write_col(conn, list(decks.values()), timestamp)
         (history,) = cursor.execute("SELECT count(*) FROM cards WHERE type = ?", (_REVIEW,))
-        fresh_history = {r.guid: r.history for r in fresh if r.history is not None}
         if history[0] or fresh_history:
             _set_day_counting(conn)
             _schedule_reviews(conn, fresh_history)
@@ -510,7 +542,7 @@ def _insert_notes(
     """Insert each row's note and cards, with ids drawn from its GUID (see ``_row_id``)."""
     if not rows:
         return
-    used = _UsedIds(cursor, everything=len(rows) > _FEW_CARDS)
+    used = _UsedIds(cursor, everything=len(rows) > _FEW_IDS)
     with warnings.catch_warnings():
         # genanki flags raw HTML it does not recognise; notes may hold any HTML.
         warnings.filterwarnings("ignore", message="^Field contained", module="genanki")

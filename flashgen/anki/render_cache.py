@@ -204,15 +204,9 @@ def _load_renders(path: Path | None) -> Mapping[bytes, object]:
     return body
 
 
-def _save_renders(
-    path: Path, renderer: _Renderer, keep: Mapping[bytes, object] | None = None
-) -> None:
-    """Keep the fields of this package's cards at *path*, if they differ from what it held.
-
-    With *keep* (what the file held, when only some cards went through the renderer),
-    those are kept too.
-    """
-    if renderer.rendered == 0 and (keep or len(renderer.kept) == len(renderer.found)):
+def _save_renders(path: Path, renderer: _Renderer) -> None:
+    """Keep the fields of this package's cards at *path*, if they differ from what it held."""
+    if renderer.rendered == 0 and len(renderer.kept) == len(renderer.found):
         return
     header = {
         "format": _RENDER_CACHE_FORMAT,
@@ -220,4 +214,4 @@ def _save_renders(
         "stamp": _render_stamp(),
     }
     with suppress(OutputError):  # the package is written; the next one renders more, that's all
-        save_state(path, header, {**keep, **renderer.kept} if keep else renderer.kept)
+        save_state(path, header, renderer.kept)

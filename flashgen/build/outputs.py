@@ -302,8 +302,8 @@ def update_outputs(
     tagged ``flashgen::removed``: an Anki import cannot delete notes, so this is how the
     user learns which to delete. Beside the deck, a hidden ``.<vault>.apkg.state`` file
     records what it holds, to report changes and to skip writing an unchanged deck, and
-    ``.<vault>.apkg.render`` keeps the cards' rendered HTML, so that only changed cards
-    are rendered again (see :mod:`flashgen.anki.render_cache`). *write_deck* writes
+    ``.<vault>.apkg.parts`` (with ``.collection``) what it is made of, so that only the
+    notes whose cards changed are rendered and written again. *write_deck* writes
     the deck file; *progress*, if given, is told how far it is (see :data:`Stage`).
     """
     try:
@@ -333,7 +333,7 @@ def update_outputs(
         vault_root=built.vault.root,
         vault_name=built.vault.name,
         timestamp=package_timestamp(now, deck),
-        render_cache=out_dir / f".{built.vault.name}.apkg.render",
+        render_cache=None,  # the parts hold every note's fields: nothing is rendered twice
         sanitize_html=built.config.sanitize_html,
         line_breaks=built.line_breaks,
         parts=out_dir / f".{built.vault.name}.apkg.parts",

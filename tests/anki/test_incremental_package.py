@@ -52,13 +52,24 @@ def _cards(vault: Path, when: float) -> Sequence[Card]:
     return collect(vault, now=when).cards
 
 
-def _write_both(cards: Sequence[Card], vault: Path, out: Path, when: float) -> tuple[bytes, bytes]:
-    """(the deck patched from what *out* keeps, a deck written from nothing), same time."""
+def _write_both(
+    cards: Sequence[Card], vault: Path, out: Path, when: float, inserted: list[int] | None = None
+) -> tuple[bytes, bytes]:
+    """(the deck patched from what *out* keeps, a deck written from nothing), same time.
+
+    With *inserted* (see ``_count_inserted``), it ends up holding how many notes each
+    of the two packages inserted into its collection.
+    """
     write = functools.partial(write_apkg, vault_root=vault, vault_name="vault", timestamp=when)
+    counts = inserted if inserted is not None else []
+    counts.clear()
     write(cards, out / "vault.apkg", parts=out / ".vault.apkg.parts")
+    patched = sum(counts)
+    counts.clear()
     fresh = out.parent / "fresh"
     fresh.mkdir(exist_ok=True)
     write(cards, fresh / "vault.apkg")
+    counts[:] = [patched, sum(counts)]
     return (out / "vault.apkg").read_bytes(), (fresh / "vault.apkg").read_bytes()
 
 
@@ -80,7 +91,7 @@ def test_a_patched_deck_equals_a_full_build_after_several_edits(
 ) -> None:
     out = tmp_path / "out"
     inserted = _count_inserted(monkeypatch)
-    patched, full = _write_both(_cards(vault, T0), vault, out, T0)
+    patched, full = _write_both(_cards(vault, T0), vault, out, T0, inserted)
     assert patched == full
     assert inserted[0] == inserted[1] == 16  # the first deck is made from nothing, too
     edits: list[dict[str, str | bytes]] = [
@@ -96,12 +107,11 @@ def test_a_patched_deck_equals_a_full_build_after_several_edits(
     for step, edit in enumerate(edits, start=1):
         make_vault(edit)
         when = T0 + 10 * step
-        inserted.clear()
-        patched, full = _write_both(_cards(vault, when), vault, out, when)
+        patched, full = _write_both(_cards(vault, when), vault, out, when, inserted)
         assert patched == full, f"edit {step}"
         assert inserted[0] < inserted[1], f"edit {step}: the patch rewrote every note"
-    # the comparison section edited last: its cards only
-    assert 0 < inserted[0] <= 3
+    # the comparison section edited last: its note's cards only (a question and 6 more)
+    assert inserted == [7, 16]
     with zipfile.ZipFile(out / "vault.apkg") as deck:
         assert deck.testzip() is None  # every CRC holds
         methods = {info.filename: info.compress_type for info in deck.infolist()}

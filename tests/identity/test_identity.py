@@ -237,7 +237,6 @@ def test_ids_of_a_build_are_always_distinct(
 SAFE_TO_DELETE = (
     ".flashgen/cache.pickle",
     "../out/.vault.apkg.state",
-    "../out/.vault.apkg.render",
     "../out/.vault.apkg.parts",
     "../out/.vault.apkg.collection",
     "../out/vault.apkg",
