@@ -33,23 +33,22 @@ import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import closing, suppress
 from datetime import UTC, date, datetime
-from html import escape
 from pathlib import Path, PurePosixPath
-from typing import IO
-from urllib.parse import quote
+from typing import IO, Any
 
 import genanki
 
-from flashgen.anki.notetypes import COMPARISON, NOTE_TYPES, QA, NoteType
+from flashgen.anki.note_state import load_note_state, save_note_state
+from flashgen.anki.notes import DEFAULT_DECK as DEFAULT_DECK  # re-exported
+from flashgen.anki.notes import Note, NoteMaker, link_parts
+from flashgen.anki.notes import anki_tag as anki_tag  # re-exported
+from flashgen.anki.notetypes import NOTE_TYPES, NoteType
 from flashgen.anki.render_cache import _load_renders, _Renderer, _save_renders
 from flashgen.build.atomic import write_atomic
 from flashgen.build.outputs import DeckSummary
 from flashgen.build.state import bulk
 from flashgen.errors import OutputError
 from flashgen.model import Card, Diagnostic, SrHistory
-
-DEFAULT_DECK = "flashgen"
-"""Deck of the cards that name none."""
 
 _DECK_IDS = range(1 << 30, 1 << 31)
 """The ids genanki recommends for decks (and models)."""
@@ -85,14 +84,18 @@ def write_apkg(
     timestamp: float,
     render_cache: Path | None = None,
     sanitize_html: bool = False,
+    note_state: Path | None = None,
 ) -> DeckSummary:
     """Write *cards* to the Anki package *out*, replacing it atomically.
 
     Media paths in the cards are read from *vault_root*; an image that cannot be read
     (deleted since the vault was scanned) is shown as missing, with a warning in the
     summary's diagnostics. *vault_name* builds the ``obsidian://`` links back to each
-    card's note; *timestamp* (seconds since the epoch) stamps the notes, and must grow
-    between builds for Anki to update imported notes. With *render_cache*, cards whose
+    card's note; *timestamp* (seconds since the epoch) is the build time. With
+    *note_state* (see :mod:`.note_state`), each note is stamped with the time its content
+    last changed, kept in that file, so that a re-import updates only the notes that
+    changed; without it, every note is stamped *timestamp*, which must then grow between
+    builds for Anki to update imported notes. With *render_cache*, cards whose
     fields that file holds are not rendered again, and the file is updated. With
     *sanitize_html*, scripts, event handlers and ``javascript:`` links are removed from
     the fields (see :mod:`flashgen.sanitize`); by default the notes' HTML is kept.
@@ -104,14 +107,20 @@ def write_apkg(
     )
     names = {path: name for path, (name, _data) in media.items()}
     files = {name: data for name, data in media.values()}
+    state = load_note_state(note_state)
     with bulk():  # a note, its fields and its tags for each card: none in a cycle
         renderer = _Renderer(found=_load_renders(render_cache), sanitize=sanitize_html)
-        decks = _build_decks(cards, names, vault_name, renderer)
-        _write_package(genanki.Package(decks), files, out, timestamp, _review_history(cards))
+        maker = NoteMaker(
+            names, vault_name, renderer, state, timestamp, vault_root if note_state else None
+        )
+        notes = maker.notes(cards)
+        decks = _build_decks(notes)
+        _write_package(genanki.Package(decks), files, out, timestamp, _review_history(notes))
     if render_cache is not None:
         _save_renders(render_cache, renderer)
+    save_note_state(note_state, state)
     return DeckSummary(
-        notes=len(cards),
+        notes=len(notes),
         decks=len(decks),
         media=len(files),
         diagnostics=_unread_images(cards, unread),
@@ -130,11 +139,6 @@ def media_name(path: str, data: bytes, *, digits: int = 10) -> str:
     return f"{stem}-{hashlib.sha1(data).hexdigest()[:digits]}{'.' if suffix else ''}{suffix}"
 
 
-def anki_tag(tag: str) -> str:
-    """An Obsidian tag as an Anki tag: nesting ``a/b`` becomes ``a::b``, spaces ``_``."""
-    return "_".join(tag.split()).replace("/", "::")
-
-
 def deck_id(name: str) -> int:
     """A stable deck id for the deck *name*, in the range genanki accepts."""
     digest = int.from_bytes(hashlib.sha1(name.encode()).digest()[:8], "big")
@@ -143,15 +147,8 @@ def deck_id(name: str) -> int:
 
 def obsidian_link(note: str, line: int, vault_name: str) -> str:
     """An HTML link that opens *note* in Obsidian, labelled ``note:line``."""
-    start, label = _link_parts(note, vault_name)
+    start, label = link_parts(note, vault_name)
     return f"{start}{label}:{line}</a>"
-
-
-def _link_parts(note: str, vault_name: str) -> tuple[str, str]:
-    """The opening ``<a href=…>`` of a link to *note*, and its label without the line."""
-    file = note.removesuffix(".md")
-    href = f"obsidian://open?vault={quote(vault_name, safe='')}&file={quote(file, safe='')}"
-    return f'<a href="{escape(href)}">', escape(note)
 
 
 def _check_unique_ids(cards: Sequence[Card]) -> None:
@@ -210,11 +207,10 @@ def _unread_images(cards: Iterable[Card], unread: Mapping[str, str]) -> tuple[Di
     return tuple(sorted(found.values(), key=lambda d: (d.path, d.line, d.message)))
 
 
-def _build_decks(
-    cards: Sequence[Card], media_names: Mapping[str, str], vault_name: str, renderer: _Renderer
-) -> list[genanki.Deck]:
+def _build_decks(notes: Sequence[Note]) -> list[genanki.Deck]:
+    """genanki's decks holding *notes*, each deck with its stable id."""
     models = {note_type.id: _model(note_type) for note_type in NOTE_TYPES}
-    names = sorted({card.deck or DEFAULT_DECK for card in cards})
+    names = sorted({note.deck for note in notes})
     decks: dict[str, genanki.Deck] = {}
     used_ids: set[int] = set()
     for name in names:
@@ -223,26 +219,16 @@ def _build_decks(
             did = _DECK_IDS.start + (did + 1 - _DECK_IDS.start) % len(_DECK_IDS)
         used_ids.add(did)
         decks[name] = genanki.Deck(did, name)
-    links: dict[str, tuple[str, str]] = {}
-    tags: dict[tuple[str, ...], list[str]] = {}
-    for card in cards:
-        own_media = {path: media_names[path] for path in card.media if path in media_names}
-        rendered = renderer.fields(card, own_media)
-        start, label = links.get(card.note) or links.setdefault(
-            card.note, _link_parts(card.note, vault_name)
+    for note in notes:
+        decks[note.deck].add_note(
+            _Note(
+                model=models[note.note_type.id],
+                fields=list(note.fields),
+                tags=list(note.tags),
+                guid=note.guid,
+                mod=note.mod,
+            )
         )
-        source = f"{start}{label}:{card.line}</a>"
-        if card.kind.is_comparison:
-            front, back, context, title, others = rendered
-            fields = [front, back, title, others, context, source, card.id]
-            model = models[COMPARISON.id]
-        else:
-            fields = [*rendered, source, card.id]
-            model = models[QA.id]
-        if card.tags not in tags:
-            tags[card.tags] = _distinct(tag for tag in map(anki_tag, card.tags) if tag)
-        note = _Note(model=model, fields=fields, tags=tags[card.tags], guid=card.id)
-        decks[card.deck or DEFAULT_DECK].add_note(note)
     return list(decks.values())
 
 
@@ -261,11 +247,21 @@ def _model(note_type: NoteType) -> genanki.Model:
 
 
 class _Note(genanki.Note):  # type: ignore[misc]  # genanki has no type hints
-    """A genanki note that skips genanki's check of its fields' HTML.
+    """A genanki note stamped with its own ``mod``, and without genanki's check of its
+    fields' HTML.
 
-    The check only warns, about HTML that notes may well hold (see ``_write_collection``),
-    and costs a regular expression over every field of every note of every package.
+    genanki stamps every note (and its cards) with the package's timestamp; this one
+    writes the time its content last changed. The check only warns, about HTML that
+    notes may well hold (see ``_write_collection``), and costs a regular expression over
+    every field of every note of every package.
     """
+
+    def __init__(self, *, mod: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.mod = mod
+
+    def write_to_db(self, cursor: Any, timestamp: float, deck_id: int, id_gen: Any) -> None:
+        super().write_to_db(cursor, self.mod, deck_id, id_gen)
 
     def _check_invalid_html_tags_in_fields(self) -> None:
         pass
@@ -276,7 +272,7 @@ def _write_package(
     media: Mapping[str, bytes],
     out: Path,
     timestamp: float,
-    history: Mapping[str, SrHistory],
+    history: Mapping[tuple[str, int], SrHistory],
 ) -> None:
     """Build the collection in a temporary SQLite file, then zip it atomically onto *out*."""
     db_name: str | None = None
@@ -296,9 +292,12 @@ def _write_package(
 
 
 def _write_collection(
-    package: genanki.Package, db_name: str, timestamp: float, history: Mapping[str, SrHistory]
+    package: genanki.Package,
+    db_name: str,
+    timestamp: float,
+    history: Mapping[tuple[str, int], SrHistory],
 ) -> None:
-    """Write the package's collection to *db_name*, with *history* (card id → state)."""
+    """Write the package's collection to *db_name*, with *history* ((GUID, ord) → state)."""
     with closing(sqlite3.connect(db_name)) as conn:
         with warnings.catch_warnings():
             # genanki flags raw HTML it does not recognise; notes may hold any HTML.
@@ -310,9 +309,9 @@ def _write_collection(
         conn.commit()
 
 
-def _review_history(cards: Iterable[Card]) -> dict[str, SrHistory]:
-    """Card id → review history, for the cards that have one."""
-    return {card.id: card.history for card in cards if card.history is not None}
+def _review_history(notes: Iterable[Note]) -> dict[tuple[str, int], SrHistory]:
+    """(GUID, card ordinal) → review history, for the cards that have one."""
+    return {(note.guid, ord_): history for note in notes for ord_, history in note.history}
 
 
 def _set_day_counting(conn: sqlite3.Connection) -> None:
@@ -327,15 +326,17 @@ def _creation_day(conn: sqlite3.Connection) -> date:
     return datetime.fromtimestamp(crt, UTC).date()
 
 
-def _schedule_reviews(conn: sqlite3.Connection, history: Mapping[str, SrHistory]) -> None:
-    """Make the card of each note whose GUID is in *history* a review card in that state."""
+def _schedule_reviews(
+    conn: sqlite3.Connection, history: Mapping[tuple[str, int], SrHistory]
+) -> None:
+    """Make each card in *history* (by GUID and ordinal) a review card in its state."""
     day0 = _creation_day(conn)
     conn.executemany(
         "update cards set type = ?, queue = ?, due = ?, ivl = ?, factor = ?, reps = 1"
-        " where nid in (select id from notes where guid = ?)",
+        " where ord = ? and nid in (select id from notes where guid = ?)",
         [
-            (_REVIEW, _REVIEW, (state.due - day0).days, state.interval, state.ease * 10, guid)
-            for guid, state in history.items()
+            (_REVIEW, _REVIEW, (state.due - day0).days, state.interval, state.ease * 10, o, g)
+            for (g, o), state in history.items()
         ],
     )
 

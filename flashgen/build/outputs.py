@@ -19,7 +19,15 @@ from flashgen import __version__
 from flashgen.build.atomic import write_atomic
 from flashgen.build.cache import PRINT_SIZE, code_stamp, fingerprint
 from flashgen.build.pipeline import VaultCards
-from flashgen.build.state import StateError, bulk, load_state, read_header, save_state
+from flashgen.build.state import (
+    STATE_FOLDER,
+    StateError,
+    bulk,
+    load_state,
+    read_header,
+    save_state,
+    state_outside,
+)
 from flashgen.errors import OutputError
 from flashgen.model import Card, CardKind, Diagnostic
 from flashgen.vault.index import VaultIndex
@@ -47,7 +55,8 @@ class DeckWriter(Protocol):
 
     Media paths in the cards are read from *vault_root*; *vault_name* names the vault in
     links back to the notes; *timestamp* stamps the deck; *render_cache* is a file the
-    writer may keep rendered fields in; *sanitize_html* strips scripts from the HTML.
+    writer may keep rendered fields in; *sanitize_html* strips scripts from the HTML;
+    *note_state* is the vault's file of note times and cloze numbers (``note_state_path``).
     """
 
     def __call__(
@@ -60,6 +69,7 @@ class DeckWriter(Protocol):
         timestamp: float,
         render_cache: Path | None,
         sanitize_html: bool,
+        note_state: Path | None,
     ) -> DeckSummary: ...
 
 
@@ -117,6 +127,16 @@ def deck_path(out_dir: Path, built: VaultCards) -> Path:
 def deck_state_path(out_dir: Path, built: VaultCards) -> Path:
     """What the deck holds, for the next build: ``<out>/.<vault name>.apkg.state``."""
     return out_dir / f".{built.vault.name}.apkg.state"
+
+
+NOTE_STATE_NAME = "anki-notes.pickle"
+"""The vault's state file of Anki note times and cloze numbers, in ``.flashgen``."""
+
+
+def note_state_path(vault_root: Path) -> Path | None:
+    """Where the vault keeps its Anki notes' times and cloze numbers (see
+    ``anki.note_state``); None when its state folder leads outside it."""
+    return None if state_outside(vault_root) else vault_root / STATE_FOLDER / NOTE_STATE_NAME
 
 
 def package_timestamp(now: float, deck: Path) -> float:
@@ -186,6 +206,7 @@ def update_outputs(
         timestamp=package_timestamp(now, deck),
         render_cache=out_dir / f".{built.vault.name}.apkg.render",
         sanitize_html=built.config.sanitize_html,
+        note_state=note_state_path(built.vault.root),
     )
     if summary.diagnostics:  # an image could not be read: the next build writes the deck again
         digest = b""
