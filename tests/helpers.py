@@ -51,6 +51,13 @@ def run_cli(
     return result.exit_code, result.stdout, result.stderr
 
 
+def build_deck(vault: Path, out: Path) -> Path:
+    """Run ``flashgen build VAULT -o OUT``, which must succeed; the deck it wrote."""
+    status, _out, err = run_cli("build", str(vault), "-o", str(out))
+    assert status == 0, err
+    return out / f"{vault.name}.apkg"
+
+
 @dataclass(frozen=True, slots=True)
 class AnkiNote:
     """One imported note, as the tests look at it."""

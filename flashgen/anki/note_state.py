@@ -7,6 +7,8 @@ last changed, not when the deck was built: a note whose content is the same keep
 time it had, and an edit made to it in Anki survives the next import. When the content
 changed, the time is the note file's own modification time (when the user edited it),
 but never earlier than a second past the time the note had, nor later than the build.
+A note the state does not know yet (new, or made by a flashgen that kept no times)
+takes the build time: the decks before stamped every note so.
 
 Cloze numbers last for life: a deletion keeps the number it was given (by its card's
 id, which the identity ledger keeps through edits), a new deletion takes the next
@@ -57,9 +59,11 @@ class NoteState:
         known = self.times.get(guid)
         if known is not None and known[0] == digest:
             return known[1]
-        when = edited()
-        mod = int(min(timestamp, when if when is not None else timestamp))
-        if known is not None:
+        if known is None:  # a new note, or one that a deck without times (or none) dated
+            mod = int(timestamp)
+        else:
+            when = edited()
+            mod = int(min(timestamp, when if when is not None else timestamp))
             mod = max(mod, known[1] + 1)
         self.times[guid] = (digest, mod)
         self.changed = True

@@ -10,16 +10,20 @@ to every other note in Anki.
 from __future__ import annotations
 
 import hashlib
+import re
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 from urllib.parse import quote
 
 from flashgen.anki.note_state import NoteState
-from flashgen.anki.notetypes import COMPARISON, QA, NoteType
+from flashgen.anki.notetypes import CLOZE, COMPARISON, QA, REVERSIBLE, NoteType
 from flashgen.anki.render_cache import _Renderer
-from flashgen.model import Card, SrHistory
+from flashgen.build.outputs import REMOVED_TAG
+from flashgen.model import Card, CardKind, SrHistory
+from flashgen.sources.cloze import BACK_EXTRA, PASSAGE, PASSAGE_CARD
 
 DEFAULT_DECK = "flashgen"
 """Deck of the cards that name none."""
@@ -65,32 +69,95 @@ class NoteMaker:
     vault_root: Path | None = None
     """The vault, to date a changed note by its file; None: by the build time."""
 
+    claimed: set[str] = field(default_factory=set)
+    """GUIDs given to a note of this build."""
+    _links: dict[str, tuple[str, str]] = field(default_factory=dict)
+    _tags: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
+
     def notes(self, cards: Sequence[Card]) -> list[Note]:
-        """The notes of *cards*, in card order."""
-        links: dict[str, tuple[str, str]] = {}
-        tags: dict[tuple[str, ...], tuple[str, ...]] = {}
+        """The notes of *cards*, in card order: one per card, but one per cloze passage
+        and one per card and its reverse."""
         notes: list[Note] = []
-        for card in cards:
-            start, label = links.get(card.note) or links.setdefault(
-                card.note, link_parts(card.note, self.vault_name)
-            )
-            rendered = self.renderer.fields(card, self._media(card))
-            body: tuple[str, ...]
-            if card.kind.is_comparison:
-                front, back, context, title, others = rendered
-                body = (front, back, title, others, context)
-                note_type = COMPARISON
+        for group in note_groups(cards):
+            if group[0].get(PASSAGE):
+                note = self._cloze(group)
+                if note is not None:
+                    notes.append(note)
             else:
-                body = rendered
-                note_type = QA
-            if card.tags not in tags:
-                tags[card.tags] = tuple(_distinct(t for t in map(anki_tag, card.tags) if t))
-            source = f"{start}{label}:{card.line}</a>"
-            fields = (*body, source, card.id)
-            notes.append(
-                self._note(card, card.id, note_type, fields, tags[card.tags], ((0, card.id),))
-            )
+                notes.append(self._plain(group))
         return notes
+
+    def _plain(self, group: list[Card]) -> Note:
+        """The note of one card, or of a card and its reverse (*group*'s second card)."""
+        card = group[0]
+        rendered = self.renderer.fields(card, self._media(card))
+        body: tuple[str, ...]
+        if card.kind.is_comparison:
+            front, back, context, title, others = rendered
+            body = (front, back, title, others, context, self._source(card), card.id)
+            note_type = COMPARISON
+            guid = card.id
+        else:
+            # A pair's GUID differs from the id its card had as a note of its own: Anki
+            # refuses a GUID that changes note type.
+            guid = card.id if len(group) == 1 else f"pair-{card.id}"
+            body = (*rendered, self._source(card), guid)
+            note_type = QA if len(group) == 1 else REVERSIBLE
+        self.claimed.add(guid)
+        ords = tuple(enumerate(member.id for member in group))
+        history = tuple(
+            (ord_, member.history)
+            for ord_, member in enumerate(group)
+            if member.history is not None
+        )
+        return self._note(card, guid, note_type, body, ords, history)
+
+    def _cloze(self, group: list[Card]) -> Note | None:
+        """The note of a cloze passage, one card per deletion; None for a passage of
+        removed deletions whose note lives on (it merely lost them)."""
+        group = sorted(group, key=lambda card: int(card.get(PASSAGE_CARD, "0") or 0))
+        removed = REMOVED_TAG in group[0].tags
+        guid = self._cloze_guid(group, removed)
+        if guid is None:
+            return None
+        self.claimed.add(guid)
+        numbered = list(zip(group, self.state.numbers(guid, [c.id for c in group]), strict=True))
+        by_index = {card.get(PASSAGE_CARD): number for card, number in numbered}
+        first = group[0]
+        text = _CLOZE_RE.sub(lambda m: _renumber(m, by_index), first.get(PASSAGE))
+        media: dict[str, str] = {}
+        for card in group:
+            media.update(self._media(card))
+        rendered = self.renderer.cloze(first, text, first.get(BACK_EXTRA), media)
+        fields = (*rendered, self._source(first), guid)
+        ords = tuple((number - 1, card.id) for card, number in numbered)
+        history = tuple(
+            (number - 1, card.history) for card, number in numbered if card.history is not None
+        )
+        return self._note(first, guid, CLOZE, fields, ords, history)
+
+    def _cloze_guid(self, group: list[Card], removed: bool) -> str | None:
+        """The GUID of a passage's note: the one most of its deletions had, else a new one.
+
+        New ones differ from the card ids, which were the GUIDs of the one-note-per-
+        deletion decks before: Anki refuses a GUID that changes note type.
+        """
+        had = Counter(guid for card in group if (guid := self.state.guid_of(card.id)))
+        for guid, _count in had.most_common():
+            if guid not in self.claimed:
+                return guid
+            if removed:
+                return None
+        guid = f"cloze-{group[0].id}"
+        while guid in self.claimed:
+            guid += "+"
+        return guid
+
+    def _source(self, card: Card) -> str:
+        start, label = self._links.get(card.note) or self._links.setdefault(
+            card.note, link_parts(card.note, self.vault_name)
+        )
+        return f"{start}{label}:{card.line}</a>"
 
     def _media(self, card: Card) -> dict[str, str]:
         names = self.media_names
@@ -102,18 +169,20 @@ class NoteMaker:
         guid: str,
         note_type: NoteType,
         fields: tuple[str, ...],
-        tags: tuple[str, ...],
         ords: tuple[tuple[int, str], ...],
-        history: tuple[tuple[int, SrHistory], ...] | None = None,
+        history: tuple[tuple[int, SrHistory], ...],
     ) -> Note:
+        tags = self._tags.get(card.tags)
+        if tags is None:
+            tags = self._tags[card.tags] = tuple(
+                _distinct(tag for tag in map(anki_tag, card.tags) if tag)
+            )
         mod = self.state.mod(
             guid,
             content_digest(note_type, fields, tags, card.note),
             timestamp=self.timestamp,
             edited=lambda: self._edited(card.note),
         )
-        if history is None:
-            history = () if card.history is None else ((0, card.history),)
         return Note(guid, note_type, fields, tags, card.deck or DEFAULT_DECK, mod, ords, history)
 
     def _edited(self, note: str) -> float | None:
@@ -123,6 +192,50 @@ class NoteMaker:
             return (self.vault_root / note).stat().st_mtime
         except OSError:
             return None
+
+
+def note_groups(cards: Sequence[Card]) -> list[list[Card]]:
+    """The cards that make one note each, in card order.
+
+    A cloze passage's deletions make one note, and so do a card and its reverse (a
+    family of a basic and a reversed card); every other card is a note of its own.
+    Removed cards (tagged ``flashgen/removed``) never join live ones.
+    """
+    families: dict[tuple[str, str, bool], list[Card]] = {}
+    groups: list[list[Card]] = []
+    for card in cards:
+        if card.family and (card.kind in _PAIRED or card.get(PASSAGE)):
+            key = (card.note, card.family, REMOVED_TAG in card.tags)
+            group = families.get(key)
+            if group is None:
+                group = families[key] = []
+                groups.append(group)
+            group.append(card)
+        else:
+            groups.append([card])
+    result: list[list[Card]] = []
+    for group in groups:
+        kinds = [card.kind for card in group]
+        if kinds == [CardKind.BASIC, CardKind.REVERSED] or all(
+            card.kind == CardKind.CLOZE and card.get(PASSAGE) for card in group
+        ):
+            result.append(group)
+        else:  # a cloze card of an older flashgen, for one: a note of its own, as it was
+            result.extend([card] for card in group)
+    return result
+
+
+_PAIRED = (CardKind.BASIC, CardKind.REVERSED)
+_CLOZE_RE = re.compile(r"\{\{c(\d+)::((?:(?!\}\}).)*?)(::(?:(?!\}\}).)*?)?\}\}", re.DOTALL)
+"""A deletion in a passage as :func:`flashgen.sources.cloze.cloze_passage` writes it."""
+
+
+def _renumber(found: re.Match[str], numbers: Mapping[str, int]) -> str:
+    """A passage's deletion with its lasting number; a deletion of no card as plain text."""
+    number = numbers.get(found[1])
+    if number is None:
+        return found[2]
+    return f"{{{{c{number}::{found[2]}{found[3] or ''}}}}}"
 
 
 def content_digest(

@@ -243,6 +243,7 @@ def _model(note_type: NoteType) -> genanki.Model:
             for template in note_type.templates
         ],
         css=note_type.css,
+        model_type=genanki.Model.CLOZE if note_type.cloze else genanki.Model.FRONT_BACK,
     )
 
 

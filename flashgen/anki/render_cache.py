@@ -10,7 +10,7 @@ damaged or from another flashgen, every card is rendered.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,6 +76,32 @@ class _Renderer:
         items = tuple(media.items())
         comparison = card.kind.is_comparison
         what = (self.sanitize, comparison, card.front, card.back, card.context, card.extra, items)
+        return self._cached(
+            what, 5 if comparison else 3, lambda: self._render(card, media, items, comparison)
+        )
+
+    def cloze(
+        self, card: Card, text: str, back_extra: str, media: Mapping[str, str]
+    ) -> tuple[str, ...]:
+        """A cloze note's Text (the Markdown *text*, in Anki's cloze syntax), Back Extra
+        and context, for the passage *card* is one deletion of."""
+        items = tuple(media.items())
+        what = ("cloze", self.sanitize, text, back_extra, card.context, items)
+
+        def render() -> tuple[str, ...]:
+            clean = self.sanitize
+            return (
+                _field_html(text, media, sanitize=clean),
+                _field_html(back_extra, media, sanitize=clean),
+                self._context(card, media, items),
+            )
+
+        return self._cached(what, 3, render)
+
+    def _cached(
+        self, what: object, size: int, render: Callable[[], tuple[str, ...]]
+    ) -> tuple[str, ...]:
+        """The *size* fields rendered from *what*: kept, found in the cache, or rendered."""
         key = hashlib.blake2b(repr(what).encode(), digest_size=16).digest()
         fields = self.kept.get(key)
         if fields is not None:
@@ -83,20 +109,23 @@ class _Renderer:
         found = self.found.get(key)
         if (
             isinstance(found, tuple)
-            and len(found) == (5 if comparison else 3)
+            and len(found) == size
             and all(isinstance(text, str) for text in found)
         ):
             fields = found
         else:
-            fields = self._render(card, media, items, comparison)
+            fields = render()
             self.rendered += 1
         self.kept[key] = fields
         return fields
 
+    def _context(self, card: Card, media: Mapping[str, str], items: _MediaItems) -> str:
+        return CONTEXT_SEPARATOR.join(self._heading(text, media, items) for text in card.context)
+
     def _render(
         self, card: Card, media: Mapping[str, str], items: _MediaItems, comparison: bool
     ) -> tuple[str, ...]:
-        context = CONTEXT_SEPARATOR.join(self._heading(text, media, items) for text in card.context)
+        context = self._context(card, media, items)
         clean = self.sanitize
         front = _field_html(card.front, media, sanitize=clean)
         back = _field_html(card.back, media, sanitize=clean)

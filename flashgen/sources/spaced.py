@@ -62,8 +62,10 @@ from flashgen.markdown.wikilink import wikilink_spans
 from flashgen.model import Card, CardKind, SrHistory
 from flashgen.sources.cloze import (
     Deletion,
+    cloze_extra,
     cloze_groups,
     cloze_overflow,
+    cloze_passage,
     cloze_sides,
     curly_deletions,
 )
@@ -403,13 +405,15 @@ class _Reader:
         if overflow is not None:
             self.ctx.warn(kept[0].index + 1, overflow)
             return
+        passage = self.ctx.finish(cloze_passage(text, deletions), [])
         for number, group in enumerate(cards):
             front, back = cloze_sides(text, deletions, group[0].group)
             hidden = tuple(deletion.text for deletion in group)
             key = ("block", block, *hidden) if block else ("cloze", *hidden)
             history = groups[number : number + 1]
             family = ("passage", str(kept[0].index))
-            self._add(CardKind.CLOZE, front, back, kept[0], key, history, family)
+            extra = cloze_extra(passage, number)
+            self._add(CardKind.CLOZE, front, back, kept[0], key, history, family, extra)
 
     def _deletions(self, text: str, masked: str | None = None) -> list[Deletion]:
         """The cloze deletions in *text* that the vault's settings turn on, in order."""
@@ -443,6 +447,7 @@ class _Reader:
         key: tuple[str, ...],
         groups: Sequence[SRGroup],
         family: tuple[str, ...] = (),
+        extra: tuple[tuple[str, str], ...] = (),
     ) -> None:
         card = self.ctx.card(
             kind,
@@ -451,6 +456,7 @@ class _Reader:
             line=line.index + 1,
             context=self.ctx.note.context_at(line.token),
             key=key,
+            extra=extra,
             history=groups[0] if groups else None,
             family=family,
         )

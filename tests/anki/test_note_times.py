@@ -7,22 +7,20 @@ stamped every note with its build time overwrote every note, edits made in Anki 
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 from anki.collection import Collection
 from anki.notes import NoteId
 
+from flashgen.anki.package import write_apkg
+from flashgen.build.outputs import update_outputs
+from flashgen.build.pipeline import collect
 from tests.conftest import MakeVault
-from tests.helpers import QA, import_apkg, notes_by_guid, open_collection, run_cli
+from tests.helpers import QA, build_deck, import_apkg, notes_by_guid, open_collection
 
 NOTE_A = "Biology/Heart.md"
 NOTE_B = "Biology/Lungs.md"
-
-
-def build(vault: Path, out: Path) -> Path:
-    status, _out, err = run_cli("build", str(vault), "-o", str(out))
-    assert status == 0, err
-    return out / f"{vault.name}.apkg"
 
 
 def by_front(col: Collection) -> dict[str, tuple[str, str, int]]:
@@ -33,14 +31,14 @@ def by_front(col: Collection) -> dict[str, tuple[str, str, int]]:
     }
 
 
-def edit_in_anki(col: Collection, guid: str, back: str, *, ago: int = 0) -> None:
-    """Change a note's Back as the user would in Anki's editor, *ago* seconds ago."""
+def edit_in_anki(col: Collection, guid: str, back: str, *, at: int = 0) -> None:
+    """Change a note's Back as the user would in Anki's editor (at the time *at*)."""
     note = col.get_note(NoteId(notes_by_guid(col)[guid].id))
     note["Back"] = back
     col.update_note(note)
-    if ago:
+    if at:
         assert col.db is not None
-        col.db.execute("update notes set mod = mod - ? where id = ?", ago, note.id)
+        col.db.execute("update notes set mod = ? where id = ?", at, note.id)
 
 
 def vault_files() -> dict[str, str | bytes]:
@@ -58,14 +56,14 @@ def test_reimport_updates_only_the_note_edited_in_the_vault(
     vault = make_vault(vault_files())
     col = open_collection(tmp_path / "anki")
     try:
-        import_apkg(col, build(vault, tmp_path / "out"))
+        import_apkg(col, build_deck(vault, tmp_path / "out"))
         first = by_front(col)
         guid_a = first["How many chambers has the heart?"][0]
         edit_in_anki(col, guid_a, "Four: two atria, two ventricles")
 
         lungs = vault / NOTE_B
         lungs.write_text(lungs.read_text().replace("In alveoli", "In the alveoli"))
-        log = import_apkg(col, build(vault, tmp_path / "out")).log
+        log = import_apkg(col, build_deck(vault, tmp_path / "out")).log
 
         after = by_front(col)
         assert after["How many chambers has the heart?"][1] == "Four: two atria, two ventricles"
@@ -77,31 +75,36 @@ def test_reimport_updates_only_the_note_edited_in_the_vault(
         col.close()
 
 
+def build_at(vault: Path, out: Path, now: float) -> Path:
+    """Build as at the time *now*."""
+    export = update_outputs(collect(vault, now=now), out, now=now, write_deck=write_apkg)
+    return export.deck
+
+
 def test_when_both_changed_the_newer_edit_wins(make_vault: MakeVault, tmp_path: Path) -> None:
+    t0 = int(time.time()) - 4 * 3600
     vault = make_vault(vault_files())
     heart = vault / NOTE_A
-    two_hours_ago = int(heart.stat().st_mtime) - 7200
-    os.utime(heart, (two_hours_ago, two_hours_ago))  # written then, built now
+    os.utime(heart, (t0 - 3600, t0 - 3600))
     col = open_collection(tmp_path / "anki")
     try:
-        import_apkg(col, build(vault, tmp_path / "out"))
+        import_apkg(col, build_at(vault, tmp_path / "out", t0))
         first = by_front(col)
-        assert first["How many chambers has the heart?"][2] == two_hours_ago  # not the build time
+        assert {mod for _guid, _back, mod in first.values()} == {t0}
         guids = {front: guid for front, (guid, _b, _m) in first.items()}
-        # In Anki: "Four" edited an hour ago; "The aorta" edited just now.
-        edit_in_anki(col, guids["How many chambers has the heart?"], "4 (Anki)", ago=3600)
-        edit_in_anki(col, guids["What leaves the left ventricle?"], "Aorta (Anki)")
-        # In the vault, both edited half an hour ago: after the first, before the second.
+        # In Anki, "Four" edited an hour after the build, "The aorta" two hours after.
+        edit_in_anki(col, guids["How many chambers has the heart?"], "4 (Anki)", at=t0 + 3600)
+        edit_in_anki(col, guids["What leaves the left ventricle?"], "Aorta (Anki)", at=t0 + 7200)
+        # In the vault, both edited in between.
         heart.write_text(
             heart.read_text().replace("Four", "4 (vault)").replace("The aorta", "Aorta (vault)")
         )
-        half_an_hour_ago = two_hours_ago + 5400
-        os.utime(heart, (half_an_hour_ago, half_an_hour_ago))
-        import_apkg(col, build(vault, tmp_path / "out"))
+        os.utime(heart, (t0 + 5400, t0 + 5400))
+        import_apkg(col, build_at(vault, tmp_path / "out", t0 + 3 * 3600))
 
         after = by_front(col)
-        assert after["How many chambers has the heart?"][1] == "4 (vault)"
-        assert after["What leaves the left ventricle?"][1] == "Aorta (Anki)"
+        assert after["How many chambers has the heart?"][1:] == ("4 (vault)", t0 + 5400)
+        assert after["What leaves the left ventricle?"][1:] == ("Aorta (Anki)", t0 + 7200)
     finally:
         col.close()
 
@@ -110,9 +113,9 @@ def test_an_unchanged_rebuild_updates_nothing(make_vault: MakeVault, tmp_path: P
     vault = make_vault(vault_files())
     col = open_collection(tmp_path / "anki")
     try:
-        import_apkg(col, build(vault, tmp_path / "out"))
+        import_apkg(col, build_deck(vault, tmp_path / "out"))
         (tmp_path / "out" / f"{vault.name}.apkg").unlink()  # the deck is written again
-        log = import_apkg(col, build(vault, tmp_path / "out")).log
+        log = import_apkg(col, build_deck(vault, tmp_path / "out")).log
         assert (len(log.new), len(log.updated)) == (0, 0)
     finally:
         col.close()
