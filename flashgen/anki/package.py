@@ -102,11 +102,7 @@ def write_apkg(
     Raises ``OutputError`` when the package cannot be written; *out* is then unchanged.
     """
     _check_unique_ids(cards)
-    media, unread = _read_media(
-        _distinct(path for card in cards for path in card.media), vault_root
-    )
-    names = {path: name for path, (name, _data) in media.items()}
-    files = {name: data for name, data in media.values()}
+    names, files, unread = read_media(cards, vault_root)
     state = load_note_state(note_state)
     with bulk():  # a note, its fields and its tags for each card: none in a cycle
         renderer = _Renderer(found=_load_renders(render_cache), sanitize=sanitize_html)
@@ -125,6 +121,23 @@ def write_apkg(
         media=len(files),
         diagnostics=_unread_images(cards, unread),
     )
+
+
+def read_media(
+    cards: Sequence[Card], vault_root: Path
+) -> tuple[dict[str, str], dict[str, bytes], dict[str, str]]:
+    """The images *cards* embed: vault path → media name, media name → content, and
+    vault path → why it could not be read (see ``unread_images``)."""
+    media, unread = _read_media(
+        _distinct(path for card in cards for path in card.media), vault_root
+    )
+    names = {path: name for path, (name, _data) in media.items()}
+    return names, {name: data for name, data in media.values()}, unread
+
+
+def unread_images(cards: Iterable[Card], unread: Mapping[str, str]) -> tuple[Diagnostic, ...]:
+    """A warning for each note whose cards embed an image that could not be read."""
+    return _unread_images(cards, unread)
 
 
 def media_name(path: str, data: bytes, *, digits: int = 10) -> str:

@@ -462,3 +462,67 @@ def orphans(vault: Path, state: Path | None, delete: bool, yes: bool) -> None:
             click.confirm(f"Delete the state and review log of {count}?", abort=True)
         removed = _run(lambda: store.delete([orphan.card_id for orphan in found]))
         click.echo(f"deleted {removed} card{'s' * (removed != 1)}", err=True)
+
+
+@cli.command()
+@vault_argument
+@click.option(
+    "--collection",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The Anki collection file (collection.anki2 in your Anki profile folder).",
+)
+@click.option(
+    "--keep-removed", is_flag=True, help="Tag notes gone from the vault instead of deleting them."
+)
+def sync(vault: Path, collection: Path, keep_removed: bool) -> None:
+    """Write VAULT's cards straight into an Anki collection (close Anki first).
+
+    Adds new notes, updates changed ones (an edit made in Anki since wins), moves cards
+    whose deck changed and deletes the notes whose cards left the vault (--keep-removed
+    tags them flashgen::removed). Notes of other note types are never touched; Anki's
+    backup is made before the first write. Needs: pip install "flashgen[anki]".
+
+    \b
+    Example:
+      flashgen sync ~/MyVault --collection ~/.local/share/Anki2/"User 1"/collection.anki2
+    """
+    try:
+        from flashgen.anki.sync import sync_collection  # the anki package: an optional extra
+    except ModuleNotFoundError as err:
+        if err.name is None or not err.name.startswith("anki"):
+            raise
+        raise click.ClickException(
+            'flashgen sync needs the anki package: pip install "flashgen[anki]"'
+        ) from err
+    from flashgen.build.outputs import note_state_path
+
+    built = _collect(vault)
+    status = _report(built, vault, strict=False)
+    errors = built.count("error")
+    report = _run(
+        lambda: sync_collection(
+            built.cards,
+            collection,
+            vault_root=built.vault.root,
+            vault_name=built.vault.name,
+            timestamp=time.time(),
+            note_state=note_state_path(built.vault.root),
+            sanitize_html=built.config.sanitize_html,
+            keep_removed=keep_removed,
+            remove=not errors,
+        )
+    )
+    click.echo(report.summary_line(), err=True)
+    if report.not_removed:
+        click.echo(
+            f"{report.not_removed} notes gone from the vault left in Anki: the notes have"
+            f" errors, so cards of unreadable notes would be taken for removed; fix them"
+            f" ('flashgen check {vault}') and sync again",
+            err=True,
+        )
+    if report.written:
+        click.echo(f"synced {collection} (Anki's backup in {report.backup})", err=True)
+    else:
+        click.echo(f"unchanged {collection}: it already holds these cards", err=True)
+    sys.exit(status)

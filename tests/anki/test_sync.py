@@ -1,0 +1,250 @@
+"""``flashgen sync`` into real collections made with the ``anki`` package."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
+from pathlib import Path
+
+import pytest
+from anki.collection import Collection  # before anki.cards: alone, that is a circular import
+
+from anki.notes import NoteId  # isort: skip
+from tests.conftest import MakeVault
+from tests.helpers import (
+    QA,
+    build_deck,
+    import_apkg,
+    notes_by_guid,
+    open_collection,
+    review,
+    run_cli,
+)
+
+HEART = "Bio/Heart.md"
+LUNGS = "Bio/Lungs.md"
+CELLS = "Bio/Cells.md"
+
+
+def vault_files() -> dict[str, str | bytes]:
+    return {
+        HEART: "# Heart\n\n" + QA.format(q="How many chambers has the heart?", a="Four"),
+        LUNGS: "---\ntags: flashcards\n---\n# Lungs\n\nGas exchange happens in the ==alveoli=="
+        " of the ==lungs==.\n",
+        CELLS: "# Cells\n\n" + QA.format(q="What is the powerhouse of the cell?", a="Mitochondria"),
+    }
+
+
+@pytest.fixture
+def collection(tmp_path: Path) -> Path:
+    col = open_collection(tmp_path / "anki")
+    col.close()
+    return tmp_path / "anki" / "collection.anki2"
+
+
+def sync(vault: Path, collection: Path, *more: str) -> tuple[int, str]:
+    status, _out, err = run_cli("sync", str(vault), "--collection", str(collection), *more)
+    return status, err
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def files_of(folder: Path) -> dict[str, str]:
+    return {p.name: digest(p) for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@contextmanager
+def opened(path: Path) -> Iterator[Collection]:
+    col = Collection(str(path))
+    try:
+        yield col
+    finally:
+        col.close()
+
+
+def revlog_rows(col: Collection) -> list[tuple[int, int]]:
+    assert col.db is not None
+    return [(int(a), int(b)) for a, b in col.db.all("select id, cid from revlog order by id")]
+
+
+def test_sync_adds_then_deletes_moves_and_updates_keeping_every_review(
+    make_vault: MakeVault, collection: Path
+) -> None:
+    vault = make_vault(vault_files())
+    status, err = sync(vault, collection)
+    assert status == 0, err
+    assert "+3 added ~0 updated >0 moved -0 deleted =0 unchanged" in err
+    with opened(collection) as col:
+        first = notes_by_guid(col)
+        assert sorted(len(note.card_ids) for note in first.values()) == [1, 1, 2]
+        for note in first.values():
+            for card_id in note.card_ids:
+                review(col, card_id)
+        logged = revlog_rows(col)
+        assert len(logged) == 4
+        by_front = {next(iter(n.fields.values())): n for n in first.values()}
+
+    (vault / HEART).unlink()
+    (vault / "Physiology").mkdir()
+    (vault / LUNGS).rename(vault / "Physiology" / "Lungs.md")
+    cells = vault / CELLS
+    cells.write_text(cells.read_text().replace("Mitochondria", "The mitochondria"))
+    status, err = sync(vault, collection)
+
+    assert status == 0, err
+    # The moved note's source link changed: it is updated as well as moved.
+    assert "+0 added ~2 updated >1 moved -1 deleted =0 unchanged" in err
+    with opened(collection) as col:
+        after = notes_by_guid(col)
+        heart = by_front["How many chambers has the heart?"]
+        lungs = by_front["Gas exchange happens in the {{c1::alveoli}} of the {{c2::lungs}}."]
+        cell = by_front["What is the powerhouse of the cell?"]
+        assert heart.guid not in after
+        assert after[lungs.guid].card_ids == lungs.card_ids
+        assert after[lungs.guid].decks == ("vault::Physiology", "vault::Physiology")
+        assert after[cell.guid].fields["Back"] == "The mitochondria"
+        assert after[cell.guid].card_ids == cell.card_ids
+        assert revlog_rows(col) == logged  # the deleted note's reviews too
+        assert len(col.find_cards("")) == 3
+
+
+def test_nothing_to_change_writes_nothing(make_vault: MakeVault, collection: Path) -> None:
+    vault = make_vault(vault_files())
+    assert sync(vault, collection)[0] == 0
+    before = files_of(collection.parent)
+    status, err = sync(vault, collection)
+    assert status == 0, err
+    assert "=3 unchanged" in err and "unchanged" in err.splitlines()[-1]
+    assert files_of(collection.parent) == before  # not even a backup
+
+
+def test_a_deck_imported_before_meets_the_same_notes(
+    make_vault: MakeVault, collection: Path, tmp_path: Path
+) -> None:
+    vault = make_vault(vault_files())
+    deck = build_deck(vault, tmp_path / "out")
+    with opened(collection) as col:
+        import_apkg(col, deck)
+    status, err = sync(vault, collection)
+    assert status == 0, err
+    assert "+0 added ~0 updated >0 moved -0 deleted =3 unchanged" in err
+
+
+def test_notes_flashgen_did_not_make_are_never_touched(
+    make_vault: MakeVault, collection: Path
+) -> None:
+    with opened(collection) as col:
+        basic = col.models.by_name("Basic")
+        assert basic is not None
+        note = col.new_note(basic)
+        note["Front"], note["Back"] = "My own card", "Mine"
+        col.add_note(note, col.decks.id("Default") or 1)  # type: ignore[arg-type]
+        mine = (note.id, col.get_note(note.id).mod)
+    vault = make_vault(vault_files())
+    assert sync(vault, collection)[0] == 0
+    (vault / HEART).unlink()
+    assert sync(vault, collection)[0] == 0
+    with opened(collection) as col:
+        kept = col.get_note(NoteId(mine[0]))
+        assert (kept.id, kept.mod, kept["Front"]) == (*mine, "My own card")
+
+
+def test_an_edit_made_in_anki_since_the_last_sync_survives(
+    make_vault: MakeVault, collection: Path
+) -> None:
+    vault = make_vault(vault_files())
+    assert sync(vault, collection)[0] == 0
+    with opened(collection) as col:
+        (nid,) = col.find_notes('"Front:What is the powerhouse of the cell?"')
+        note = col.get_note(nid)
+        note["Back"] = "Mitochondria (fixed in Anki)"
+        col.update_note(note)
+    status, err = sync(vault, collection)
+    assert status == 0 and "=2 unchanged, 1 kept as edited in Anki" in err, err
+    with opened(collection) as col:
+        assert col.get_note(nid)["Back"] == "Mitochondria (fixed in Anki)"
+
+
+def test_keep_removed_tags_instead_of_deleting(make_vault: MakeVault, collection: Path) -> None:
+    vault = make_vault(vault_files())
+    assert sync(vault, collection)[0] == 0
+    (vault / HEART).unlink()
+    status, err = sync(vault, collection, "--keep-removed")
+    assert status == 0 and "#1 tagged" in err, err
+    with opened(collection) as col:
+        assert len(col.find_notes("tag:flashgen::removed")) == 1
+    assert "#0 tagged" in sync(vault, collection, "--keep-removed")[1]
+
+
+def test_a_collection_anki_holds_open_is_refused_and_unchanged(
+    make_vault: MakeVault, collection: Path
+) -> None:
+    vault = make_vault(vault_files())
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(collection)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "open\n"
+        before = files_of(collection.parent)
+        status, err = sync(vault, collection)
+        assert status == 1
+        assert err.strip().splitlines()[-1] == (
+            f"Error: {collection} is open in Anki (or syncing its media): close Anki first"
+        )
+        assert files_of(collection.parent) == before
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+HOLD = """
+import sys, time
+from anki.collection import Collection
+col = Collection(sys.argv[1])
+print("open", flush=True)
+time.sleep(60)
+"""
+
+
+def newer_schema(path: Path) -> None:
+    with closing(sqlite3.connect(path)) as db:
+        db.execute("update col set ver = 99")
+        db.commit()
+
+
+def foreign_sqlite(path: Path) -> None:
+    path.unlink()
+    with closing(sqlite3.connect(path)) as db:
+        db.execute("create table notes (id integer)")
+        db.commit()
+
+
+BAD: dict[str, tuple[Callable[[Path], object], str]] = {
+    "text file": (lambda p: p.write_text("hello"), "is not an Anki collection"),
+    "empty file": (lambda p: p.write_bytes(b""), "is not an Anki collection"),
+    "another database": (foreign_sqlite, "is not an Anki collection (no such table: col)"),
+    "newer schema": (newer_schema, "is a collection of a newer Anki (schema 99"),
+    "read-only": (lambda p: p.chmod(0o444), "is read-only (the file or its folder)"),
+    "missing": (lambda p: p.unlink(), "no Anki collection at"),
+}
+
+
+@pytest.mark.parametrize("case", BAD)
+def test_bad_collections_get_one_line_and_stay_unchanged(
+    case: str, make_vault: MakeVault, collection: Path
+) -> None:
+    spoil, message = BAD[case]
+    spoil(collection)
+    before = files_of(collection.parent)
+    status, err = sync(make_vault(vault_files()), collection)
+    assert status == 1
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("Error: ") and message in last, err
+    assert "Traceback" not in err
+    assert files_of(collection.parent) == before
