@@ -3,6 +3,7 @@ collection to import packages into and inspect."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import struct
 import zipfile
@@ -49,6 +50,13 @@ def run_cli(
     """Run ``flashgen *args`` in-process: (exit status, stdout, stderr)."""
     result = CliRunner().invoke(cli, list(args), input=input, env=env, catch_exceptions=False)
     return result.exit_code, result.stdout, result.stderr
+
+
+def shown_text(html: str) -> str:
+    """What a rendered card side shows, as one line: no style, no tags."""
+    html = re.sub(r"(?s)<style>.*?</style>", "", html)
+    html = re.sub(r"<(?:/?div|hr|br)\b[^>]*>", " ", html)
+    return " ".join(re.sub(r"<[^>]+>", "", html).split())
 
 
 def build_deck(vault: Path, out: Path) -> Path:

@@ -25,6 +25,7 @@ import stat
 from collections.abc import Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -45,7 +46,7 @@ from flashgen.anki.package import read_media
 from flashgen.anki.render_cache import _Renderer
 from flashgen.build.atomic import write_atomic
 from flashgen.errors import OutputError, SyncError
-from flashgen.model import Card
+from flashgen.model import Card, SrHistory
 
 NEWEST_SCHEMA = 18
 """The newest collection schema (``col.ver``) this flashgen writes; newer ones are refused."""
@@ -57,6 +58,8 @@ _SQLITE_HEADER = b"SQLite format 3\x00"
 _FIELD_SEPARATOR = "\x1f"
 _ANKI_CLOZE = 1
 """Anki's ``type`` of a cloze note type."""
+_REVIEW = 2
+"""Anki's card type and queue of a card in review."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +166,7 @@ def sync_collection(
             _write_media(col, plan.media)
             _db(col).transact(lambda: _apply(col, plan, timestamp, keep_removed))
     except BackendError as err:
-        raise SyncError(f"cannot sync {collection}: {err}; it is unchanged") from err
+        raise SyncError(f"cannot sync {collection}: {_why(err)}; it is unchanged") from err
     finally:
         col.close()
     save_note_state(note_state, state)
@@ -181,6 +184,19 @@ def sync_collection(
         not_removed=plan.not_removed,
         backup=backup,
     )
+
+
+_KNOWN_FAILURES = ("disk I/O error", "database or disk is full", "readonly database")
+"""SQLite's words for why a write failed, which Anki's errors wrap in a debug dump."""
+
+
+def _why(err: BackendError) -> str:
+    """Why Anki failed, in a few words."""
+    text = str(err)
+    for known in _KNOWN_FAILURES:
+        if known in text:
+            return f"{known} (is the disk full?)" if "disk" in known else known
+    return text.splitlines()[0][:200] if text else type(err).__name__
 
 
 def check_collection(path: Path) -> None:
@@ -235,9 +251,9 @@ def _open(path: Path) -> Collection:
             raise SyncError(
                 f"{path} is open in Anki (or syncing its media): close Anki first"
             ) from err
-        raise SyncError(f"cannot open {path}: {err}") from err
+        raise SyncError(f"cannot open {path}: {_why(err)}") from err
     except BackendError as err:
-        raise SyncError(f"cannot open {path}: {err}") from err
+        raise SyncError(f"cannot open {path}: {_why(err)}") from err
 
 
 def _plan(
@@ -395,6 +411,30 @@ def _backup(col: Collection, collection: Path) -> Path:
     return folder
 
 
+def _schedule(
+    col: Collection, nid: NoteId, history: Sequence[tuple[int, SrHistory]]
+) -> None:
+    """Make the new cards with obsidian-spaced-repetition history review cards in that
+    state (what the package's "Import any learning progress" does)."""
+    if not history:
+        return
+    today = col.sched.today
+    # Anki's day starts at its rollover hour; the day before the next one is today.
+    today_date = datetime.fromtimestamp(col.sched.day_cutoff - 86_400).date()
+    for ord_, state in history:
+        _db(col).execute(
+            "update cards set type = ?, queue = ?, due = ?, ivl = ?, factor = ?, reps = 1"
+            " where nid = ? and ord = ?",
+            _REVIEW,
+            _REVIEW,
+            today + (state.due - today_date).days,
+            state.interval,
+            state.ease * 10,
+            nid,
+            ord_,
+        )
+
+
 def _write_media(col: Collection, media: Mapping[str, bytes]) -> None:
     """Put the files in the media folder under the package's names, as Anki's importer
     does; Anki registers them on its next media check or sync. (``media.write_data``
@@ -428,6 +468,7 @@ def _apply(col: Collection, plan: _Plan, timestamp: float, keep_removed: bool) -
         anki_note.tags = list(note.tags)
         anki_note.guid = note.guid
         col.add_note(anki_note, _deck_id(col, note.deck))
+        _schedule(col, anki_note.id, note.history)
     for nid, note, tags in plan.update:
         anki_note = col.get_note(nid)
         anki_note.fields[:] = note.fields

@@ -41,7 +41,7 @@ class DeckSummary:
     """What a written deck holds."""
 
     notes: int
-    """Notes (one per card)."""
+    """Anki notes: one per card, but one per cloze passage and per two-way card."""
     decks: int
     """Distinct decks."""
     media: int

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 from pathlib import Path
 
 from anki.cards import CardId
@@ -28,6 +27,7 @@ from tests.helpers import (
     review,
     revlog,
     run_cli,
+    shown_text,
 )
 
 NOTE = "Bio/Heart.md"
@@ -43,19 +43,12 @@ def only(col: Collection, notetype: str) -> AnkiNote:
     return note
 
 
-def text(html: str) -> str:
-    """What a card side shows, without its style and tags."""
-    html = re.sub(r"(?s)<style>.*?</style>", "", html)
-    html = re.sub(r"<(?:/?div|hr|br)\b[^>]*>", " ", html)
-    return " ".join(re.sub(r"<[^>]+>", "", html).split())
-
-
 def question(col: Collection, card_id: int) -> str:
-    return text(col.get_card(CardId(card_id)).question())
+    return shown_text(col.get_card(CardId(card_id)).question())
 
 
 def answer(col: Collection, card_id: int) -> str:
-    return text(col.get_card(CardId(card_id)).answer())
+    return shown_text(col.get_card(CardId(card_id)).answer())
 
 
 def test_a_passage_is_one_note_and_a_deletion_added_in_front_keeps_the_reviewed_cards(

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from anki.collection import Collection  # before anki.cards: alone, that is a circular import
 
 from anki.notes import NoteId  # isort: skip
-from tests.conftest import MakeVault
+from tests.conftest import REPO, MakeVault
 from tests.helpers import (
     QA,
     build_deck,
@@ -23,6 +25,7 @@ from tests.helpers import (
     open_collection,
     review,
     run_cli,
+    shown_text,
 )
 
 HEART = "Bio/Heart.md"
@@ -248,3 +251,66 @@ def test_bad_collections_get_one_line_and_stay_unchanged(
     assert last.startswith("Error: ") and message in last, err
     assert "Traceback" not in err
     assert files_of(collection.parent) == before
+
+
+def test_new_cards_bring_their_spaced_repetition_history(
+    make_vault: MakeVault, collection: Path
+) -> None:
+    with opened(collection) as col:
+        today = datetime.fromtimestamp(col.sched.day_cutoff - 86_400).date()
+    soon, later = today + timedelta(days=3), today + timedelta(days=40)
+    vault = make_vault(
+        {
+            "Geo.md": "#flashcards\n\nKenya::Nairobi <!--SR:!" + f"{soon},5,230-->\n\n"
+            "==Lima== is the capital of ==Peru==.\n"
+            f"<!--SR:!{soon},5,230!{later},30,250-->\n"
+        }
+    )
+    assert sync(vault, collection)[0] == 0
+    with opened(collection) as col:
+        states = {}
+        for card_id in col.find_cards(""):
+            card = col.get_card(card_id)
+            states[shown_text(card.question())] = (card.type, card.due - col.sched.today, card.ivl)
+        assert states == {
+            "Kenya": (2, 3, 5),
+            "[...] is the capital of Peru.": (2, 3, 5),
+            "Lima is the capital of [...].": (2, 40, 30),
+        }
+
+
+FILLED_DISK = """
+import resource, signal, sys
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails, as on a full disk
+limit = int(sys.argv[1])
+resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+from flashgen.cli.commands import cli
+cli(["sync", sys.argv[2], "--collection", sys.argv[3]])
+"""
+
+
+def test_a_disk_that_fills_during_the_write_leaves_the_collection_unchanged(
+    make_vault: MakeVault, collection: Path
+) -> None:
+    long = "lorem ipsum " * 20
+    vault = make_vault(
+        {
+            f"n{i}.md": "".join(QA.format(q=f"Question {i}-{j}?", a=long) for j in range(5))
+            for i in range(60)
+        }
+    )
+    before = digest(collection)
+    done = subprocess.run(
+        [sys.executable, "-c", FILLED_DISK, "200000", str(vault), str(collection)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1] == (
+        f"Error: cannot sync {collection}: disk I/O error (is the disk full?); it is unchanged"
+    )
+    assert digest(collection) == before
+    with opened(collection) as col:
+        assert col.find_notes("") == []
