@@ -41,7 +41,7 @@ from anki.notes import NoteId
 
 from flashgen.anki.note_state import load_note_state, save_note_state
 from flashgen.anki.notes import Note, NoteMaker
-from flashgen.anki.notetypes import NOTE_TYPES, NoteType
+from flashgen.anki.notetypes import NOTE_TYPES, QA_MODEL_ID, NoteType
 from flashgen.anki.package import read_media
 from flashgen.anki.render_cache import _Renderer
 from flashgen.build.atomic import write_atomic
@@ -74,6 +74,8 @@ class SyncReport:
     """Notes deleted, or tagged with ``keep_removed``."""
     kept: int = 0
     """Notes changed in the vault but edited in Anki since: Anki's newer edit stays."""
+    inherited: int = 0
+    """Cards that took over the schedule of the one-card note of an older deck."""
     unchanged: int = 0
     media: int = 0
     """Media files added to the collection's media folder."""
@@ -99,6 +101,10 @@ class SyncReport:
         )
         if self.kept:
             line += f", {self.kept} kept as edited in Anki (newer than the vault)"
+        if self.inherited:
+            line += (
+                f", {self.inherited} cards took over the schedule of their old one-card notes"
+            )
         return line
 
 
@@ -114,6 +120,10 @@ class _Plan:
     """Notes back in the vault, unchanged but tagged removed: their tags without it."""
     move: list[tuple[list[CardId], str]] = field(default_factory=list)
     remove: list[NoteId] = field(default_factory=list)
+    inherit: list[tuple[str, int, NoteId]] = field(default_factory=list)
+    """(GUID, ordinal, old note id): cards taking over an old one-card note's schedule."""
+    inherited: int = 0
+    """Cards that took over a schedule (known once written)."""
     media: dict[str, bytes] = field(default_factory=dict)
     kept: int = 0
     unchanged: int = 0
@@ -177,6 +187,7 @@ def sync_collection(
         moved=moved,
         removed=len(plan.remove),
         kept=plan.kept,
+        inherited=plan.inherited,
         unchanged=plan.unchanged,
         media=len(plan.media),
         note_types=len(plan.note_types),
@@ -288,9 +299,30 @@ def _plan(
                 plan.remove.append(nid)
             else:
                 plan.not_removed += 1
+    if remove:
+        plan.inherit = _inheritances(notes, existing, wanted)
     media = Path(col.media.dir())
     plan.media = {name: data for name, data in files.items() if not (media / name).exists()}
     return plan
+
+
+def _inheritances(
+    notes: Sequence[Note],
+    existing: Mapping[str, tuple[NoteId, int, int, list[str], list[str]]],
+    wanted: set[str],
+) -> list[tuple[str, int, NoteId]]:
+    """(GUID, card ordinal, old note id) of each card that was a note of its own.
+
+    Decks before native clozes and two-way notes made a Q/A note per card, its GUID the
+    card's id; the card of the note that replaces it takes over its schedule.
+    """
+    found: list[tuple[str, int, NoteId]] = []
+    for note in notes:
+        for ord_, card_id in note.cards:
+            old = existing.get(card_id)
+            if card_id != note.guid and card_id not in wanted and old and old[1] == QA_MODEL_ID:
+                found.append((note.guid, ord_, old[0]))
+    return found
 
 
 def _plan_note(
@@ -411,6 +443,43 @@ def _backup(col: Collection, collection: Path) -> Path:
     return folder
 
 
+def _date(col: Collection, nid: NoteId, mod: int) -> None:
+    """Date a written note as the deck would: when its content last changed, not now.
+
+    Anki's own date of the write would beat a vault edit made in the same second, and on
+    AnkiWeb an edit made on the phone meanwhile: the newer edit must win.
+    """
+    _db(col).execute("update notes set mod = ? where id = ?", mod, nid)
+
+
+_SCHEDULE = "type, queue, due, ivl, factor, reps, lapses, \"left\", flags, data"
+"""A card's scheduling columns."""
+
+
+def _inherit(col: Collection, guid: str, ord_: int, old_nid: NoteId, timestamp: float) -> bool:
+    """Give the never-reviewed card *ord_* of the note *guid* the schedule of the old
+    note *old_nid*'s card (outside a filtered deck); whether it did."""
+    db = _db(col)
+    new = db.first(
+        "select c.id, c.reps from cards c join notes n on n.id = c.nid"
+        " where n.guid = ? and c.ord = ?",
+        guid,
+        ord_,
+    )
+    old = db.first(
+        f"select {_SCHEDULE} from cards where nid = ? and odid = 0 order by ord limit 1", old_nid
+    )
+    if new is None or old is None or new[1] or not old[5]:
+        return False
+    db.execute(
+        f"update cards set ({_SCHEDULE}, mod, usn) = ({', '.join('?' * 10)}, ?, -1) where id = ?",
+        *old,
+        int(timestamp),
+        new[0],
+    )
+    return True
+
+
 def _schedule(
     col: Collection, nid: NoteId, history: Sequence[tuple[int, SrHistory]]
 ) -> None:
@@ -468,12 +537,14 @@ def _apply(col: Collection, plan: _Plan, timestamp: float, keep_removed: bool) -
         anki_note.tags = list(note.tags)
         anki_note.guid = note.guid
         col.add_note(anki_note, _deck_id(col, note.deck))
+        _date(col, anki_note.id, note.mod)
         _schedule(col, anki_note.id, note.history)
     for nid, note, tags in plan.update:
         anki_note = col.get_note(nid)
         anki_note.fields[:] = note.fields
         anki_note.tags = tags
         col.update_note(anki_note)
+        _date(col, nid, note.mod)
         # A new cloze number's card goes where Anki puts new cards: bring it to the deck.
         did = _deck_id(col, note.deck)
         strays = [card for card in anki_note.card_ids() if col.get_card(card).did != did]
@@ -485,6 +556,7 @@ def _apply(col: Collection, plan: _Plan, timestamp: float, keep_removed: bool) -
         col.update_note(anki_note)
     for card_ids, deck in plan.move:
         col.set_deck(card_ids, _deck_id(col, deck))
+    plan.inherited = sum(_inherit(col, *entry, timestamp) for entry in plan.inherit)
     if keep_removed:
         col.tags.bulk_add(plan.remove, REMOVED_TAG)
     elif plan.remove:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import sqlite3
@@ -15,7 +16,10 @@ from pathlib import Path
 import pytest
 from anki.collection import Collection  # before anki.cards: alone, that is a circular import
 
+from anki.cards import CardId  # isort: skip
 from anki.notes import NoteId  # isort: skip
+from flashgen.anki.package import write_apkg
+from flashgen.build.pipeline import collect
 from tests.conftest import REPO, MakeVault
 from tests.helpers import (
     QA,
@@ -25,6 +29,7 @@ from tests.helpers import (
     open_collection,
     review,
     run_cli,
+    scheduling,
     shown_text,
 )
 
@@ -314,3 +319,40 @@ def test_a_disk_that_fills_during_the_write_leaves_the_collection_unchanged(
     assert digest(collection) == before
     with opened(collection) as col:
         assert col.find_notes("") == []
+
+
+def test_cards_of_an_older_deck_hand_their_schedule_to_the_new_notes(
+    make_vault: MakeVault, collection: Path, tmp_path: Path
+) -> None:
+    """Decks before native clozes made a note per deletion and per side (GUID: the card's
+    id); a sync deletes those notes, and their new cards continue their schedule."""
+    vault = make_vault(
+        {"Geo.md": "#flashcards\n\n==Lima== is the capital of ==Peru==.\n\nFrance:::Paris\n"}
+    )
+    cards = collect(vault, save=False).cards
+    old = [dataclasses.replace(card, extra=(), family="") for card in cards]
+    package = tmp_path / "old.apkg"
+    write_apkg(old, package, vault_root=vault, vault_name=vault.name, timestamp=1.7e9)
+    with opened(collection) as col:
+        import_apkg(col, package)
+        schedules = {}
+        for guid, note in notes_by_guid(col).items():
+            review(col, note.card_ids[0])
+            schedules[guid] = scheduling(col, note.card_ids[0])
+    status, err = sync(vault, collection)
+    assert status == 0, err
+    assert "+2 added ~0 updated >0 moved -4 deleted =0 unchanged" in err
+    assert "4 cards took over the schedule of their old one-card notes" in err
+    with opened(collection) as col:
+        notes = notes_by_guid(col)
+        assert sorted(note.notetype for note in notes.values()) == [
+            "flashgen Cloze",
+            "flashgen Q/A reversible",
+        ]
+        taken = {}
+        for note in notes.values():
+            for card_id in note.card_ids:
+                card = col.get_card(CardId(card_id))
+                (card_of,) = [c for c in cards if shown_text(card.question()).endswith(c.front)]
+                taken[card_of.id] = scheduling(col, card_id)
+        assert taken == schedules
