@@ -23,7 +23,7 @@ from flashgen.anki.notetypes import CLOZE, COMPARISON, QA, REVERSIBLE, NoteType
 from flashgen.anki.render_cache import _Renderer
 from flashgen.build.outputs import REMOVED_TAG
 from flashgen.model import Card, CardKind, SrHistory
-from flashgen.sources.cloze import BACK_EXTRA, PASSAGE, PASSAGE_CARD
+from flashgen.sources.cloze import BACK_EXTRA, PASSAGE, PASSAGE_CARD, hide_in
 
 DEFAULT_DECK = "flashgen"
 """Deck of the cards that name none."""
@@ -115,26 +115,51 @@ class NoteMaker:
     def _cloze(self, group: list[Card]) -> Note | None:
         """The note of a cloze passage, one card per deletion; None for a passage of
         removed deletions whose note lives on (it merely lost them)."""
-        group = sorted(group, key=lambda card: int(card.get(PASSAGE_CARD, "0") or 0))
-        removed = REMOVED_TAG in group[0].tags
-        guid = self._cloze_guid(group, removed)
-        if guid is None:
+        given = self._numbers(group)
+        if given is None:
             return None
-        self.claimed.add(guid)
-        numbered = list(zip(group, self.state.numbers(guid, [c.id for c in group]), strict=True))
+        guid, numbered = given
         by_index = {card.get(PASSAGE_CARD): number for card, number in numbered}
         first = group[0]
         text = _CLOZE_RE.sub(lambda m: _renumber(m, by_index), first.get(PASSAGE))
         media: dict[str, str] = {}
         for card in group:
             media.update(self._media(card))
-        rendered = self.renderer.cloze(first, text, first.get(BACK_EXTRA), media)
+        # Each card's context hides its own deletions; the note's hides all of them.
+        hidden = tuple(found[2] for found in _CLOZE_RE.finditer(text))
+        context = tuple(hide_in(heading, hidden) for heading in first.context)
+        rendered = self.renderer.cloze(context, text, first.get(BACK_EXTRA), media)
         fields = (*rendered, self._source(first), guid)
         ords = tuple((number - 1, card.id) for card, number in numbered)
         history = tuple(
             (number - 1, card.history) for card, number in numbered if card.history is not None
         )
         return self._note(first, guid, CLOZE, fields, ords, history)
+
+    def anki_cards(self, cards: Sequence[Card]) -> dict[tuple[str, int], str]:
+        """(note GUID, card ordinal) → card id of each card the notes of *cards* have;
+        nothing rendered (what tests and benchmarks read Anki's cards back with)."""
+        found: dict[tuple[str, int], str] = {}
+        for group in note_groups(cards):
+            if group[0].get(PASSAGE):
+                given = self._numbers(group)
+                if given is not None:
+                    guid, numbered = given
+                    found.update(((guid, number - 1), card.id) for card, number in numbered)
+            else:
+                guid = group[0].id if len(group) == 1 else f"pair-{group[0].id}"
+                found.update(((guid, ord_), card.id) for ord_, card in enumerate(group))
+        return found
+
+    def _numbers(self, group: list[Card]) -> tuple[str, list[tuple[Card, int]]] | None:
+        """A cloze passage's GUID, and its cards with their cloze numbers, in order."""
+        group = sorted(group, key=lambda card: int(card.get(PASSAGE_CARD, "0") or 0))
+        guid = self._cloze_guid(group, REMOVED_TAG in group[0].tags)
+        if guid is None:
+            return None
+        self.claimed.add(guid)
+        numbers = self.state.numbers(guid, [card.id for card in group])
+        return guid, list(zip(group, numbers, strict=True))
 
     def _cloze_guid(self, group: list[Card], removed: bool) -> str | None:
         """The GUID of a passage's note: the one most of its deletions had, else a new one.
@@ -194,6 +219,13 @@ class NoteMaker:
             return None
 
 
+def anki_cards(cards: Sequence[Card], state: NoteState | None = None) -> dict[tuple[str, int], str]:
+    """(note GUID, card ordinal) → card id of each Anki card a deck of *cards* has, with
+    the cloze numbers of *state* (those of a deck without one by default)."""
+    maker = NoteMaker({}, "", _Renderer(), state or NoteState(), 0.0)
+    return maker.anki_cards(cards)
+
+
 def note_groups(cards: Sequence[Card]) -> list[list[Card]]:
     """The cards that make one note each, in card order.
 
@@ -201,11 +233,12 @@ def note_groups(cards: Sequence[Card]) -> list[list[Card]]:
     family of a basic and a reversed card); every other card is a note of its own.
     Removed cards (tagged ``flashgen/removed``) never join live ones.
     """
-    families: dict[tuple[str, str, bool], list[Card]] = {}
+    families: dict[tuple[str, str, bool, str], list[Card]] = {}
     groups: list[list[Card]] = []
     for card in cards:
         if card.family and (card.kind in _PAIRED or card.get(PASSAGE)):
-            key = (card.note, card.family, REMOVED_TAG in card.tags)
+            # A passage's cards that show different blocks (list items) are notes apart.
+            key = (card.note, card.family, REMOVED_TAG in card.tags, card.get(PASSAGE))
             group = families.get(key)
             if group is None:
                 group = families[key] = []

@@ -84,6 +84,7 @@ def write_apkg(
     timestamp: float,
     render_cache: Path | None = None,
     sanitize_html: bool = False,
+    line_breaks: bool = False,
     note_state: Path | None = None,
 ) -> DeckSummary:
     """Write *cards* to the Anki package *out*, replacing it atomically.
@@ -98,14 +99,17 @@ def write_apkg(
     builds for Anki to update imported notes. With *render_cache*, cards whose
     fields that file holds are not rendered again, and the file is updated. With
     *sanitize_html*, scripts, event handlers and ``javascript:`` links are removed from
-    the fields (see :mod:`flashgen.sanitize`); by default the notes' HTML is kept.
+    the fields (see :mod:`flashgen.sanitize`); by default the notes' HTML is kept. With
+    *line_breaks*, a single newline inside a paragraph shows as a line break.
     Raises ``OutputError`` when the package cannot be written; *out* is then unchanged.
     """
     _check_unique_ids(cards)
     names, files, unread = read_media(cards, vault_root)
     state = load_note_state(note_state)
     with bulk():  # a note, its fields and its tags for each card: none in a cycle
-        renderer = _Renderer(found=_load_renders(render_cache), sanitize=sanitize_html)
+        renderer = _Renderer(
+            found=_load_renders(render_cache), sanitize=sanitize_html, line_breaks=line_breaks
+        )
         maker = NoteMaker(
             names, vault_name, renderer, state, timestamp, vault_root if note_state else None
         )

@@ -39,7 +39,12 @@ _RENDER_CACHE_VERSION = 1
 
 
 def _field_html(
-    markdown: str, media: Mapping[str, str], *, inline: bool = False, sanitize: bool = False
+    markdown: str,
+    media: Mapping[str, str],
+    *,
+    inline: bool = False,
+    sanitize: bool = False,
+    line_breaks: bool = False,
 ) -> str:
     """The HTML of one field of an exported note (or one heading of its context).
 
@@ -48,7 +53,10 @@ def _field_html(
     cache, keyed by ``_render_stamp``: flashgen's own code is in it, but a library called
     here must add its version there.
     """
-    html = to_inline_html(markdown, media) if inline else to_html(markdown, media)
+    if inline:
+        html = to_inline_html(markdown, media)
+    else:
+        html = to_html(markdown, media, line_breaks=line_breaks)
     return sanitize_html(html) if sanitize else html
 
 
@@ -70,30 +78,41 @@ class _Renderer:
     """Context headings rendered this time: the cards of a section share theirs."""
     sanitize: bool = False
     """Whether fields go through :func:`flashgen.sanitize.sanitize_html`."""
+    line_breaks: bool = False
+    """Whether a single newline inside a paragraph is a line break (see ``to_html``)."""
 
     def fields(self, card: Card, media: Mapping[str, str]) -> tuple[str, ...]:
         """Front, back and context, then for a comparison its title and others."""
         items = tuple(media.items())
         comparison = card.kind.is_comparison
-        what = (self.sanitize, comparison, card.front, card.back, card.context, card.extra, items)
+        what = (
+            self.sanitize,
+            self.line_breaks,
+            comparison,
+            card.front,
+            card.back,
+            card.context,
+            card.extra,
+            items,
+        )
         return self._cached(
             what, 5 if comparison else 3, lambda: self._render(card, media, items, comparison)
         )
 
     def cloze(
-        self, card: Card, text: str, back_extra: str, media: Mapping[str, str]
+        self, context: tuple[str, ...], text: str, back_extra: str, media: Mapping[str, str]
     ) -> tuple[str, ...]:
         """A cloze note's Text (the Markdown *text*, in Anki's cloze syntax), Back Extra
-        and context, for the passage *card* is one deletion of."""
+        and the headings of *context*."""
         items = tuple(media.items())
-        what = ("cloze", self.sanitize, text, back_extra, card.context, items)
+        what = ("cloze", self.sanitize, self.line_breaks, text, back_extra, context, items)
 
         def render() -> tuple[str, ...]:
-            clean = self.sanitize
+            clean, breaks = self.sanitize, self.line_breaks
             return (
-                _field_html(text, media, sanitize=clean),
-                _field_html(back_extra, media, sanitize=clean),
-                self._context(card, media, items),
+                _field_html(text, media, sanitize=clean, line_breaks=breaks),
+                _field_html(back_extra, media, sanitize=clean, line_breaks=breaks),
+                self._context(context, media, items),
             )
 
         return self._cached(what, 3, render)
@@ -119,16 +138,21 @@ class _Renderer:
         self.kept[key] = fields
         return fields
 
-    def _context(self, card: Card, media: Mapping[str, str], items: _MediaItems) -> str:
-        return CONTEXT_SEPARATOR.join(self._heading(text, media, items) for text in card.context)
+    def _context(
+        self, headings: tuple[str, ...], media: Mapping[str, str], items: _MediaItems
+    ) -> str:
+        return CONTEXT_SEPARATOR.join(self._heading(text, media, items) for text in headings)
 
     def _render(
         self, card: Card, media: Mapping[str, str], items: _MediaItems, comparison: bool
     ) -> tuple[str, ...]:
-        context = self._context(card, media, items)
-        clean = self.sanitize
-        front = _field_html(card.front, media, sanitize=clean)
-        back = _field_html(card.back, media, sanitize=clean)
+        headings = card.context
+        if comparison and headings and headings[-1] == card.get("title"):
+            headings = headings[:-1]  # the Title field shows it: the comparison's title once
+        context = self._context(headings, media, items)
+        clean, breaks = self.sanitize, self.line_breaks
+        front = _field_html(card.front, media, sanitize=clean, line_breaks=breaks)
+        back = _field_html(card.back, media, sanitize=clean, line_breaks=breaks)
         if not comparison:
             return (front, back, context)
         title = _field_html(card.get("title"), media, inline=True, sanitize=clean)

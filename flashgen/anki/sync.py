@@ -102,9 +102,7 @@ class SyncReport:
         if self.kept:
             line += f", {self.kept} kept as edited in Anki (newer than the vault)"
         if self.inherited:
-            line += (
-                f", {self.inherited} cards took over the schedule of their old one-card notes"
-            )
+            line += f", {self.inherited} cards took over the schedule of their old one-card notes"
         return line
 
 
@@ -150,6 +148,7 @@ def sync_collection(
     timestamp: float,
     note_state: Path | None,
     sanitize_html: bool = False,
+    line_breaks: bool = False,
     keep_removed: bool = False,
     remove: bool = True,
 ) -> SyncReport:
@@ -163,7 +162,7 @@ def sync_collection(
     check_collection(collection)
     names, files, _unread = read_media(cards, vault_root)
     state = load_note_state(note_state)
-    renderer = _Renderer(sanitize=sanitize_html)
+    renderer = _Renderer(sanitize=sanitize_html, line_breaks=line_breaks)
     maker = NoteMaker(names, vault_name, renderer, state, timestamp, vault_root)
     notes = maker.notes(cards)
     col = _open(collection)
@@ -452,7 +451,7 @@ def _date(col: Collection, nid: NoteId, mod: int) -> None:
     _db(col).execute("update notes set mod = ? where id = ?", mod, nid)
 
 
-_SCHEDULE = "type, queue, due, ivl, factor, reps, lapses, \"left\", flags, data"
+_SCHEDULE = 'type, queue, due, ivl, factor, reps, lapses, "left", flags, data'
 """A card's scheduling columns."""
 
 
@@ -480,9 +479,7 @@ def _inherit(col: Collection, guid: str, ord_: int, old_nid: NoteId, timestamp: 
     return True
 
 
-def _schedule(
-    col: Collection, nid: NoteId, history: Sequence[tuple[int, SrHistory]]
-) -> None:
+def _schedule(col: Collection, nid: NoteId, history: Sequence[tuple[int, SrHistory]]) -> None:
     """Make the new cards with obsidian-spaced-repetition history review cards in that
     state (what the package's "Import any learning progress" does)."""
     if not history:

@@ -509,6 +509,7 @@ def sync(vault: Path, collection: Path, keep_removed: bool) -> None:
             timestamp=time.time(),
             note_state=note_state_path(built.vault.root),
             sanitize_html=built.config.sanitize_html,
+            line_breaks=built.line_breaks,
             keep_removed=keep_removed,
             remove=not errors,
         )
