@@ -356,3 +356,27 @@ def test_cards_of_an_older_deck_hand_their_schedule_to_the_new_notes(
                 (card_of,) = [c for c in cards if shown_text(card.question()).endswith(c.front)]
                 taken[card_of.id] = scheduling(col, card_id)
         assert taken == schedules
+
+
+WITHOUT_ANKI = """
+import sys
+sys.modules["anki"] = None  # as if the extra were not installed
+from flashgen.cli.commands import cli
+cli(["sync", sys.argv[1], "--collection", sys.argv[2]])
+"""
+
+
+def test_without_the_anki_extra_sync_says_how_to_install_it(
+    make_vault: MakeVault, collection: Path
+) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", WITHOUT_ANKI, str(make_vault(vault_files())), str(collection)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        'Error: flashgen sync needs the anki package: pip install "flashgen[anki]"'
+    )
