@@ -31,7 +31,10 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import quote
 
-from anki.collection import Collection  # before anki.cards: alone, that is a circular import
+from anki.collection import (  # before anki.cards: alone, that is a circular import
+    AddNoteRequest,
+    Collection,
+)
 
 from anki.cards import CardId  # isort: skip
 from anki.decks import DeckId
@@ -43,7 +46,7 @@ from flashgen.anki.note_state import load_note_state, save_note_state
 from flashgen.anki.notes import Note, NoteMaker
 from flashgen.anki.notetypes import NOTE_TYPES, QA_MODEL_ID, NoteType
 from flashgen.anki.package import read_media
-from flashgen.anki.render_cache import _Renderer
+from flashgen.anki.render_cache import _load_renders, _Renderer, _save_renders
 from flashgen.build.atomic import write_atomic
 from flashgen.errors import OutputError, SyncError
 from flashgen.model import Card, SrHistory
@@ -147,6 +150,7 @@ def sync_collection(
     vault_name: str,
     timestamp: float,
     note_state: Path | None,
+    render_cache: Path | None = None,
     sanitize_html: bool = False,
     line_breaks: bool = False,
     keep_removed: bool = False,
@@ -154,7 +158,8 @@ def sync_collection(
 ) -> SyncReport:
     """Bring the Anki collection file *collection* up to date with *cards*.
 
-    The arguments are ``write_apkg``'s; *keep_removed* tags the notes whose cards left
+    The arguments are ``write_apkg``'s (*render_cache* a file of rendered fields for
+    the next sync); *keep_removed* tags the notes whose cards left
     the vault instead of deleting them; without *remove*, they are left alone (the
     vault had errors: its unread cards are not gone). Raises ``SyncError``, one line,
     when the collection cannot be synced; it is then unchanged.
@@ -162,7 +167,9 @@ def sync_collection(
     check_collection(collection)
     names, files, _unread = read_media(cards, vault_root)
     state = load_note_state(note_state)
-    renderer = _Renderer(sanitize=sanitize_html, line_breaks=line_breaks)
+    renderer = _Renderer(
+        found=_load_renders(render_cache), sanitize=sanitize_html, line_breaks=line_breaks
+    )
     maker = NoteMaker(names, vault_name, renderer, state, timestamp, vault_root)
     notes = maker.notes(cards)
     col = _open(collection)
@@ -179,6 +186,8 @@ def sync_collection(
     finally:
         col.close()
     save_note_state(note_state, state)
+    if render_cache is not None:
+        _save_renders(render_cache, renderer)
     return SyncReport(
         collection,
         added=len(plan.add),
@@ -442,6 +451,33 @@ def _backup(col: Collection, collection: Path) -> Path:
     return folder
 
 
+def _add_notes(col: Collection, notes: Sequence[Note]) -> None:
+    """Add *notes* to *col* in one call, dated and scheduled as ``_date``, ``_schedule``."""
+    note_types: dict[int, NotetypeDict] = {}
+    decks: dict[str, DeckId] = {}
+    requests: list[AddNoteRequest] = []
+    for note in notes:
+        type_id = note.note_type.id
+        if type_id not in note_types:
+            note_types[type_id] = _note_type(col, type_id)
+        if note.deck not in decks:
+            decks[note.deck] = _deck_id(col, note.deck)
+        anki_note = col.new_note(note_types[type_id])
+        anki_note.fields[:] = note.fields
+        anki_note.tags = list(note.tags)
+        anki_note.guid = note.guid
+        requests.append(AddNoteRequest(anki_note, decks[note.deck]))
+    if not requests:
+        return
+    col.add_notes(requests)
+    added = [(request.note.id, note) for request, note in zip(requests, notes, strict=True)]
+    _db(col).executemany(
+        "update notes set mod = ? where id = ?", [(note.mod, nid) for nid, note in added]
+    )
+    for nid, note in added:
+        _schedule(col, nid, note.history)
+
+
 def _date(col: Collection, nid: NoteId, mod: int) -> None:
     """Date a written note as the deck would: when its content last changed, not now.
 
@@ -528,14 +564,7 @@ def _apply(col: Collection, plan: _Plan, timestamp: float, keep_removed: bool) -
             col.models.update(notetype, preserve_usn=True)
         else:
             col.models.update_dict(notetype)
-    for note in plan.add:
-        anki_note = col.new_note(_note_type(col, note.note_type.id))
-        anki_note.fields[:] = note.fields
-        anki_note.tags = list(note.tags)
-        anki_note.guid = note.guid
-        col.add_note(anki_note, _deck_id(col, note.deck))
-        _date(col, anki_note.id, note.mod)
-        _schedule(col, anki_note.id, note.history)
+    _add_notes(col, plan.add)
     for nid, note, tags in plan.update:
         anki_note = col.get_note(nid)
         anki_note.fields[:] = note.fields

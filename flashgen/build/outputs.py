@@ -141,6 +141,12 @@ def note_state_path(vault_root: Path) -> Path | None:
     return None if state_outside(vault_root) else vault_root / STATE_FOLDER / NOTE_STATE_NAME
 
 
+def sync_render_cache_path(vault_root: Path) -> Path | None:
+    """Where ``flashgen sync`` keeps the cards' rendered HTML (as the deck's ``.render``
+    file does, a cache: safe to delete); None when the state folder leads outside."""
+    return None if state_outside(vault_root) else vault_root / STATE_FOLDER / "sync.render"
+
+
 def package_timestamp(now: float, deck: Path) -> float:
     """The deck's timestamp: *now*, but always a whole second past the previous deck's.
 

@@ -495,7 +495,7 @@ def sync(vault: Path, collection: Path, keep_removed: bool) -> None:
         raise click.ClickException(
             'flashgen sync needs the anki package: pip install "flashgen[anki]"'
         ) from err
-    from flashgen.build.outputs import note_state_path
+    from flashgen.build.outputs import note_state_path, sync_render_cache_path
 
     built = _collect(vault)
     status = _report(built, vault, strict=False)
@@ -508,6 +508,7 @@ def sync(vault: Path, collection: Path, keep_removed: bool) -> None:
             vault_name=built.vault.name,
             timestamp=time.time(),
             note_state=note_state_path(built.vault.root),
+            render_cache=sync_render_cache_path(built.vault.root),
             sanitize_html=built.config.sanitize_html,
             line_breaks=built.line_breaks,
             keep_removed=keep_removed,
