@@ -89,6 +89,8 @@ class SyncReport:
     """Notes that would have been removed, left alone because the vault has errors."""
     backup: Path | None = None
     """The folder of the backup made before writing; None when nothing was written."""
+    taken: int = 0
+    """flashgen notes not written: a note of another note type holds their GUID."""
 
     @property
     def written(self) -> bool:
@@ -104,6 +106,8 @@ class SyncReport:
         )
         if self.kept:
             line += f", {self.kept} kept as edited in Anki (newer than the vault)"
+        if self.taken:
+            line += f", {self.taken} left out: a note of another note type has their GUID"
         if self.inherited:
             line += f", {self.inherited} cards took over the schedule of their old one-card notes"
         return line
@@ -129,6 +133,7 @@ class _Plan:
     kept: int = 0
     unchanged: int = 0
     not_removed: int = 0
+    taken: int = 0
 
     def empty(self) -> bool:
         return not (
@@ -202,6 +207,7 @@ def sync_collection(
         keep_removed=keep_removed,
         not_removed=plan.not_removed,
         backup=backup,
+        taken=plan.taken,
     )
 
 
@@ -296,7 +302,8 @@ def _plan(
             continue
         nid, mid, mod, fields, tags = found
         if mid != note.note_type.id:
-            continue  # the GUID is another note type's: never touched
+            plan.taken += 1  # the GUID is another note type's: never touched
+            continue
         _plan_note(plan, nid, note, mod, fields, tags)
         elsewhere = [card for card, deck in decks.get(nid, ()) if deck != note.deck]
         if elsewhere:

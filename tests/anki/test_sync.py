@@ -380,3 +380,23 @@ def test_without_the_anki_extra_sync_says_how_to_install_it(
     assert done.stderr.strip() == (
         'Error: flashgen sync needs the anki package: pip install "flashgen[anki]"'
     )
+
+
+def test_a_guid_held_by_a_note_of_another_type_is_left_alone(
+    make_vault: MakeVault, collection: Path
+) -> None:
+    vault = make_vault(vault_files())
+    cards = collect(vault, save=False).cards
+    heart = next(card for card in cards if card.note == HEART)
+    with opened(collection) as col:
+        basic = col.models.by_name("Basic")
+        assert basic is not None
+        note = col.new_note(basic)
+        note["Front"], note["Back"], note.guid = "Someone else's", "note", heart.id
+        col.add_note(note, col.decks.id("Default") or 1)  # type: ignore[arg-type]
+        before = (note.id, col.get_note(note.id).mod)
+    status, err = sync(vault, collection)
+    assert status == 0 and "1 left out: a note of another note type has their GUID" in err, err
+    with opened(collection) as col:
+        theirs = col.get_note(NoteId(before[0]))
+        assert (theirs.mod, theirs["Front"]) == (before[1], "Someone else's")
