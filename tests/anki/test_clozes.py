@@ -11,8 +11,9 @@ import dataclasses
 import json
 from pathlib import Path
 
-from anki.cards import CardId
 from anki.collection import Collection  # before anki.cards: alone, that is a circular import
+
+from anki.cards import CardId  # isort: skip
 
 from flashgen.anki.package import write_apkg
 from flashgen.build.pipeline import collect
@@ -231,3 +232,38 @@ def test_a_deck_of_one_note_per_deletion_is_followed_by_the_cloze_note(
 def write_apkg_at(cards: list[Card], out: Path, vault: Path, timestamp: float) -> Path:
     write_apkg(cards, out, vault_root=vault, vault_name=vault.name, timestamp=timestamp)
     return out
+
+
+def test_a_deleted_passage_stays_one_note_tagged_removed(
+    make_vault: MakeVault, tmp_path: Path
+) -> None:
+    vault = make_vault(heart(PASSAGE, "Kenya::Nairobi"))
+    col = open_collection(tmp_path / "anki")
+    try:
+        import_apkg(col, build_deck(vault, tmp_path / "out"))
+        note = only(col, "flashgen Cloze")
+        (vault / NOTE).write_text((vault / NOTE).read_text().replace(PASSAGE, "Gone."))
+        log = import_apkg(col, build_deck(vault, tmp_path / "out")).log
+        assert (len(log.new), len(log.updated)) == (0, 1)
+        after = only(col, "flashgen Cloze")
+        assert after.guid == note.guid and after.card_ids == note.card_ids
+        assert "flashgen::removed" in after.tags
+    finally:
+        col.close()
+
+
+def test_a_deletion_removed_from_a_live_passage_is_no_note_of_its_own(
+    make_vault: MakeVault, tmp_path: Path
+) -> None:
+    vault = make_vault(heart(PASSAGE))
+    col = open_collection(tmp_path / "anki")
+    try:
+        import_apkg(col, build_deck(vault, tmp_path / "out"))
+        (vault / NOTE).write_text((vault / NOTE).read_text().replace("==aorta==", "aorta"))
+        import_apkg(col, build_deck(vault, tmp_path / "out"))
+        assert [note.notetype for note in notes_by_guid(col).values()] == ["flashgen Cloze"]
+        assert only(col, "flashgen Cloze").fields["Text"] == (
+            "The aorta leaves the {{c2::left ventricle}}."
+        )
+    finally:
+        col.close()
