@@ -7,7 +7,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import closing, contextmanager, suppress
 from pathlib import Path
 from types import FrameType
 from typing import Any, TypeVar
@@ -403,7 +403,7 @@ def quiz(
     fuzz = _run(fixed_now) is None
     path = _store_path(built, state)
     with (
-        _run(lambda: QuizLock.take(path)),
+        closing(_run(lambda: QuizLock.take(path))),
         _open_store(path, retention=retention, fuzz=fuzz) as store,
     ):
         moment = _run(now)

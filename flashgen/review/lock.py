@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import os
 from pathlib import Path
-from types import TracebackType
 
 from flashgen.errors import FlashgenError
 
@@ -23,7 +22,7 @@ class QuizRunning(FlashgenError):
 
 
 class QuizLock:
-    """The lock of one store; use :meth:`take`, then as a context manager."""
+    """The lock of one store: :meth:`take` it, :meth:`close` it."""
 
     def __init__(self, path: Path, fd: int) -> None:
         self.path = path
@@ -50,22 +49,11 @@ class QuizLock:
         os.write(fd, f"{os.getpid()}\n".encode())
         return cls(path, fd)
 
-    def release(self) -> None:
-        """Let the next session in."""
+    def close(self) -> None:
+        """Let the next session in (``with contextlib.closing(QuizLock.take(...))``)."""
         with contextlib.suppress(OSError):
             _unlock(self._fd)
         os.close(self._fd)
-
-    def __enter__(self) -> QuizLock:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self.release()
 
 
 def _read(fd: int) -> str:
