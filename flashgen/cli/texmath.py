@@ -283,11 +283,18 @@ def _symbol(name: str) -> str:
 
 
 def _bracketed(text: str) -> str:
-    """*text* in brackets unless it is one symbol (or already bracketed)."""
+    """*text* in brackets when an operator outside brackets would bind it wrongly."""
     text = text.strip()
-    if len(text) == 1 or text.isalnum() or (text[:1] + text[-1:]) in ("()", "[]", "{}"):
-        return text
-    return f"({text})"
+    depth = 0
+    for char in text:
+        depth += (char in "([{⟨") - (char in ")]}⟩")
+        if depth == 0 and (char.isspace() or char in _LOOSE):
+            return f"({text})"
+    return text
+
+
+_LOOSE = frozenset("+-−=<>≤≥≠≈±∓·×∗/,;:|→←↔∈∉⊂⊆∪∩")
+"""Operators that bind less tightly than juxtaposition: ``a+b`` over ``c`` needs brackets."""
 
 
 def _font(text: str, letters: dict[str, str]) -> str:

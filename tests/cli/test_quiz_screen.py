@@ -238,3 +238,27 @@ def test_session_keeps_review_siblings_apart(tmp_path: Path) -> None:
             order.append(next_card.id)
             answer(session, next_card, Rating.EASY, T0)
     assert order == ["a1", "b1", "a2", "a3"]  # a2 after a3's sibling only when nothing else is left
+
+
+def test_e_opens_the_editor_at_the_card_line(make_vault: MakeVault, tmp_path: Path) -> None:
+    vault = image_vault(make_vault)
+    calls, editor = tmp_path / "calls.txt", tmp_path / "editor"
+    editor.write_text(f'#!/bin/sh\necho "$@" >> {calls}\n')
+    editor.chmod(0o755)
+    child = spawn(vault, tmp_path / "r.sqlite3", EDITOR=f"{editor} --wait")
+    screen(child)
+    shown = screen(child, "e")
+    assert "edited shapes.md:3; the quiz shows the change when it next starts" in shown
+    assert "What does the flag look like?" in shown  # the card is drawn again
+    assert calls.read_text() == f"--wait +3 {vault.resolve() / 'shapes.md'}\n"
+    failing = tmp_path / "failing"
+    failing.write_text("#!/bin/sh\nexit 3\n")
+    failing.chmod(0o755)
+    child.send("q")
+    finish(child)
+    child = spawn(vault, tmp_path / "r.sqlite3", VISUAL=str(failing), EDITOR=str(editor))
+    screen(child)
+    shown = screen(child, "e")
+    assert "the editor " in shown and "exited with status 3; the card is at shapes.md:3" in shown
+    child.send("q")
+    finish(child)

@@ -21,6 +21,8 @@ CONVERTED = [
     (r"\frac{a}{b}", "a/b"),
     (r"\frac{1}{2}", "1/2"),
     (r"\frac{a+b}{c}", "(a+b)/c"),
+    (r"\frac{n(n+1)}{2}", "n(n+1)/2"),
+    (r"\frac{2ab}{c^2}", "2ab/c²"),
     (r"\dfrac{x}{y - 1}", "x/(y − 1)"),
     (r"\sqrt{x}", "√x"),
     (r"\sqrt{x + 1}", "√(x + 1)"),
