@@ -23,7 +23,7 @@ from rich.text import Text
 
 from flashgen.cli.card_markdown import CardMarkdown, Look
 from flashgen.cli.images import KITTY_CLEAR, Graphics, draw_over, find_mark
-from flashgen.cli.terminal import Keys, printable
+from flashgen.cli.terminal import RESIZE_KEY, Keys, printable
 from flashgen.markdown.wikilink import IMAGE_EXTENSIONS
 from flashgen.model import Card
 from flashgen.review.scheduler import Rating
@@ -137,6 +137,8 @@ class QuizScreen:
         while True:
             self._draw(view)
             key = self._read()
+            if key == RESIZE_KEY:
+                continue  # drawn again at the new size
             view.status = ""
             if key is None or key in _QUIT_KEYS:
                 self.session.put_back(card)

@@ -8,14 +8,12 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from rich.console import Console, Group, RenderableType
 from rich.text import Text
 from rich.theme import Theme
 
-from flashgen.cli.card_markdown import Look
-from flashgen.cli.images import Graphics, graphics_from_environment, query_kitty
 from flashgen.cli.terminal import (
     Keys,
     LineKeys,
@@ -33,6 +31,9 @@ from flashgen.model import Card
 from flashgen.review.session import QuizSession, Summary, format_interval
 from flashgen.review.stats import DAYS, Stats, bar_chart
 from flashgen.vault.settings import read_settings
+
+if TYPE_CHECKING:
+    from flashgen.cli.images import Graphics
 
 THEME = Theme(
     {
@@ -70,6 +71,8 @@ def run_quiz(
     Key mode draws on the alternate screen, so the terminal's own lines come back when
     the session ends; *images* draws pictures there (a colour terminal is needed).
     """
+    # The card drawing (rich's Markdown, pylatexenc) loads only for a quiz.
+    from flashgen.cli.card_markdown import Look
     from flashgen.cli.images import ImageCache
     from flashgen.cli.quiz_screen import QuizScreen, ScreenOptions
 
@@ -99,6 +102,8 @@ def _detector(keys: Keys, console: Console) -> Callable[[], Graphics]:
     def write(text: str) -> None:
         console.file.write(text)
         console.file.flush()
+
+    from flashgen.cli.images import Graphics, graphics_from_environment, query_kitty
 
     def detect() -> Graphics:
         known = graphics_from_environment(os.environ)

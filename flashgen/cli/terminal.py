@@ -14,12 +14,14 @@ import os
 import select
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
+from types import FrameType
 from typing import Any, Protocol, TextIO
 
 from flashgen.errors import FlashgenError
@@ -91,6 +93,10 @@ def printable(text: str) -> str:
 # Keys
 
 
+RESIZE_KEY = ""
+"""What :meth:`TerminalKeys.read` returns when the terminal changed size: draw again."""
+
+
 class Keys(Protocol):
     """Where answers come from: one key (or line) at a time, None at end of input."""
 
@@ -131,6 +137,8 @@ class TerminalKeys:
     def __init__(self, stream: TextIO, saved: list[Any]) -> None:
         self._fd = stream.fileno()
         self._saved = saved
+        self.resized = False
+        """Set by the SIGWINCH handler of :func:`key_mode`; the next read returns ``""``."""
 
     @property
     def fd(self) -> int:
@@ -150,7 +158,14 @@ class TerminalKeys:
             tty.setcbreak(self._fd)
 
     def read(self) -> str | None:
-        """The next key; escape sequences (arrows) are read whole and returned as-is."""
+        """The next key; escape sequences (arrows) are read whole and returned as-is.
+
+        ``""`` when the terminal was resized while waiting (see :data:`RESIZE_KEY`).
+        """
+        while not select.select([self._fd], [], [], 0.2)[0]:
+            if self.resized:
+                self.resized = False
+                return RESIZE_KEY
         data = os.read(self._fd, 1)
         if not data:
             return None
@@ -173,11 +188,19 @@ def key_mode(stream: TextIO) -> Iterator[TerminalKeys]:
         raise TerminalError("key mode needs a Unix terminal; use --plain") from err
     fd = stream.fileno()
     saved = termios.tcgetattr(fd)
+    keys = TerminalKeys(stream, saved)
+
+    def resized(signum: int, frame: FrameType | None) -> None:
+        keys.resized = True
+
+    previous = signal.signal(signal.SIGWINCH, resized) if hasattr(signal, "SIGWINCH") else None
     try:
         tty.setcbreak(fd)
-        yield TerminalKeys(stream, saved)
+        yield keys
     finally:
         termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+        if previous is not None:
+            signal.signal(signal.SIGWINCH, previous)
 
 
 def open_external(target: str) -> bool:

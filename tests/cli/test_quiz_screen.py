@@ -144,10 +144,25 @@ def test_a_long_answer_is_paged_under_the_question(make_vault: MakeVault, tmp_pa
     assert after.splitlines()[1:] == shown.splitlines()[1:]
     shown = screen(child, "\x1b[5~")  # PgUp
     assert "step 60" not in shown
+    child.setwinsize(40, 80)  # a taller terminal: drawn again, more lines at once
+    shown = screen(child)
+    assert re.search(r"answer, lines \d+-\d+ of 60", shown) and len(shown.splitlines()) > 24
     child.send("3")
     child.send("q")
     out = finish(child)
     assert "Reviewed 1 card" in out
+    with ReviewStore.open(tmp_path / "r.sqlite3") as store:
+        assert [r.duration_ms > 0 for r in store.reviews()] == [True]  # the time on the card
+
+
+def test_no_cards_and_nothing_due_say_different_things(make_vault: MakeVault) -> None:
+    code, out, _ = quiz(make_vault({"empty.md": "# Nothing to learn here\n"}), input="")
+    assert code == 0
+    assert "No cards to review: the notes make none yet" in out
+    note = "# Sums\n\n" + QA.format(q="What is 1+1?", a="2")
+    code, out, _ = quiz(make_vault({"sums.md": note}), "--new", "0", input="")
+    assert "Nothing is due now. Raise --new to see new cards." in out
+    assert "No cards" not in out
 
 
 def test_the_status_line_replaces_its_message(make_vault: MakeVault, tmp_path: Path) -> None:
