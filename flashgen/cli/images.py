@@ -265,8 +265,9 @@ def draw_over(lines: list[list[Segment]], index: int, graphics: Graphics) -> boo
     """Put the picture marked on ``lines[index]`` over its cells with *graphics*.
 
     Only when all of it is among *lines* (a picture cut by paging stays as cells, which
-    can be cut); returns whether it was drawn. Its cells are blanked, then the sequence
-    is written where the picture starts.
+    can be cut); returns whether it was drawn. Its cells become cursor moves (on a
+    cleared screen: nothing written over the picture, which in some terminals would
+    erase it), and the sequence is written where the picture starts.
     """
     found = find_mark(lines[index])
     if found is None or graphics not in (Graphics.KITTY, Graphics.ITERM):
@@ -292,7 +293,9 @@ def _blank(line: list[Segment], column: int, width: int) -> list[Segment]:
     total = sum(segment.cell_length for segment in line)
     cuts = [column, min(column + width, total), max(total, column + width)]
     head, middle, tail = list(Segment.divide(line, cuts))
-    return [*head, Segment(" " * sum(s.cell_length for s in middle)), *tail]
+    cells = sum(segment.cell_length for segment in middle)
+    move = Segment(f"\x1b[{cells}C", None, [(ControlType.CURSOR_FORWARD, cells)])
+    return [*head, move, *tail] if cells else [*head, *tail]
 
 
 KITTY_CLEAR = "\x1b_Ga=d,d=A,q=2\x1b\\"
