@@ -110,6 +110,8 @@ class Summary:
 class _Answered:
     card: Card
     review: Review
+    buried: tuple[Card, ...] = ()
+    """New siblings this answer held back (an undo brings them back)."""
 
 
 class QuizSession:
@@ -129,6 +131,7 @@ class QuizSession:
         now = utc(now)
         self._store = store
         self._cards = {card.id: card for card in cards}
+        self._order = {card.id: index for index, card in enumerate(cards)}
         # Only what the queue needs is read: which cards have a state (the others are
         # new), and the states of cards due soon or in (re)learning.
         self._seen = store.card_ids() & self._cards.keys()
@@ -215,18 +218,22 @@ class QuizSession:
         self._seen.add(card.id)
         if state.phase != Phase.REVIEW:
             self._learning.append(card)
-        self._history.append(_Answered(card, review))
-        if self._bury and card.family:
-            self._bury_siblings(card.family)
+        buried = self._bury_siblings(card.family) if self._bury and card.family else ()
+        self._history.append(_Answered(card, review, buried))
 
-    def _bury_siblings(self, family: str) -> None:
+    def _bury_siblings(self, family: str) -> tuple[Card, ...]:
         """Hold back the new cards of *family* until tomorrow; others take their places."""
         self._buried_families.add(family)
-        kept = [card for card in self._new if card.family != family]
-        rest = [card for card in self._new_rest if card.family != family]
-        self._buried += len(self._new) + len(self._new_rest) - len(kept) - len(rest)
-        room = len(self._new) - len(kept)
-        self._new, self._new_rest = kept + rest[:room], rest[room:]
+        buried = tuple(card for card in (*self._new, *self._new_rest) if card.family == family)
+        self._buried += len(buried)
+        self._refill([card for card in (*self._new, *self._new_rest) if card.family != family])
+        return buried
+
+    def _refill(self, new: list[Card]) -> None:
+        """Make *new* (in note order) the new cards: as many as now come, the rest wait."""
+        new.sort(key=lambda card: self._order[card.id])
+        room = len(self._new)
+        self._new, self._new_rest = new[:room], new[room:]
 
     def undo(self) -> Card | None:
         """Take back this session's last answer; return its card, which comes next.
@@ -242,6 +249,10 @@ class QuizSession:
         self._learning = [other for other in self._learning if other.id != card.id]
         self._set_state(card.id, restored)
         self._front.append(card)
+        if last.buried:
+            self._buried_families.discard(card.family)
+            self._buried -= len(last.buried)
+            self._refill([*self._new, *self._new_rest, *last.buried])
         return card
 
     def _set_state(self, card_id: str, state: CardState | None) -> None:

@@ -277,3 +277,22 @@ def test_e_opens_the_editor_at_the_card_line(make_vault: MakeVault, tmp_path: Pa
     assert "the editor " in shown and "exited with status 3; the card is at shapes.md:3" in shown
     child.send("q")
     finish(child)
+
+
+def test_undo_brings_back_the_siblings_an_answer_buried(tmp_path: Path) -> None:
+    def card(name: str, family: str) -> Card:
+        return Card(name, CardKind.QA, name, "back", "a.md", 1, deck="v", family=family)
+
+    cards = [card("a1", "a"), card("a2", "a"), card("b1", "b"), card("c1", "")]
+    with ReviewStore.open(tmp_path / "r.sqlite3", fuzz=False) as store:
+        session = QuizSession(store, cards, T0, new_limit=2, bury_since=T0)
+        first = session.next_card(T0)
+        assert first is not None and first.id == "a1"
+        answer(session, first, Rating.GOOD, T0)
+        assert session.summary().buried == 1  # a2 waits; b1 takes its place
+        session.undo()
+        assert session.summary().buried == 0
+        order = []
+        while (next_card := session.next_card(T0)) is not None:
+            order.append(next_card.id)
+        assert order == ["a1", "a2"]  # as before the answer: the new-card limit is 2
