@@ -42,7 +42,7 @@ _SUPERSCRIPTS = dict(
         strict=True,
     )
 )
-_SUPERSCRIPTS.update({"−": "⁻", "′": "′", "″": "″"})
+_SUPERSCRIPTS.update({"−": "⁻", "′": "′", "″": "″", "ϕ": "ᵠ", "ϑ": "ᶿ", "ϵ": "ᵋ"})
 
 _SUBSCRIPTS = dict(
     zip(
@@ -51,7 +51,7 @@ _SUBSCRIPTS = dict(
         strict=True,
     )
 )
-_SUBSCRIPTS["−"] = "₋"
+_SUBSCRIPTS.update({"−": "₋", "ϕ": "ᵩ", "ϐ": "ᵦ"})  # TeX's \phi is ϕ, Unicode's script φ
 
 
 def _alphabet(capitals: int, small: int | None, holes: dict[str, str]) -> dict[str, str]:

@@ -57,6 +57,8 @@ CONVERTED = [
     (r"\text{if } x > 0", "if x > 0"),
     (r"{a}", "a"),
     (r"A \to B", "A → B"),
+    (r"z = \mu_\phi(x) + \sigma_\phi(x) \odot \epsilon", "z = μᵩ(x) + σᵩ(x) ⊙ ϵ"),
+    (r"x^\theta", "xᶿ"),
 ]
 
 UNCONVERTIBLE = [
