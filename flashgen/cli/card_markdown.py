@@ -46,18 +46,19 @@ class Look:
 class _ImageElement(MarkdownElement):
     """A picture under the paragraph that embeds it."""
 
-    def __init__(self, path: Path, images: ImageCache) -> None:
+    def __init__(self, target: str, path: Path, images: ImageCache) -> None:
+        self.target = target
         self.path = path
         self.images = images
 
     @classmethod
     def create(cls, markdown: Markdown, token: Token) -> MarkdownElement:
-        images = getattr(markdown, "look", None)
-        assert isinstance(images, Look) and images.images is not None
-        return cls(Path(token.content), images.images)
+        look = getattr(markdown, "look", None)
+        assert isinstance(look, Look) and look.images is not None
+        return cls(token.content, Path(token.meta["path"]), look.images)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        yield ImageBlock(self.path, self.images)
+        yield ImageBlock(self.path, self.images, caption=f"image: {self.target}")
 
 
 class CardMarkdown(Markdown):
@@ -84,9 +85,11 @@ def _obsidian_parser() -> MarkdownIt:
 def _for_rich(tokens: Sequence[Token], look: Look) -> list[Token]:
     """Rewrite the Obsidian parser's own tokens into those rich's Markdown draws."""
     result: list[Token] = []
-    pictures: list[Path] = []  # embedded in the current paragraph, drawn after it
+    split = False  # the paragraph was cut at its pictures; its closing token is drawn
     for token in tokens:
-        if token.type in ("math_block", "math_block_label"):
+        if split and token.type == "paragraph_close":
+            split = False
+        elif token.type in ("math_block", "math_block_label"):
             result.extend(_display_math(token.content))
         elif token.type == "callout_open":
             title = str(token.meta.get("title") or token.meta.get("type", "note")).strip()
@@ -107,15 +110,62 @@ def _for_rich(tokens: Sequence[Token], look: Look) -> list[Token]:
         elif token.type == "front_matter":
             continue
         elif token.type == "inline":
-            token.children = _inline_for_rich(token.children or [], look, pictures)
-            result.append(token)
+            children = _inline_for_rich(token.children or [], look)
+            split = bool(result) and result[-1].type == "paragraph_open"
+            split = split and any(child.type == _IMAGE_TOKEN for child in children)
+            if split:  # pictures break the paragraph where they are embedded
+                result.extend(_around_pictures(children, result.pop()))
+            else:  # a heading or a table cell has no room for a picture: its path shows
+                token.children = [
+                    part
+                    for child in children
+                    for part in (
+                        _image_path(child.content, child.meta["path"])
+                        if child.type == _IMAGE_TOKEN
+                        else [child]
+                    )
+                ]
+                result.append(token)
         else:
             result.append(token)
-        if token.type in ("paragraph_close", "heading_close") and look.images is not None:
-            result.extend(_token(_IMAGE_TOKEN, "", content=str(path)) for path in pictures)
-        if token.nesting == -1:
-            pictures.clear()  # a table cell has no room for a picture: its path shows
     return result
+
+
+def _around_pictures(children: list[Token], opening: Token) -> list[Token]:
+    """A paragraph's text in pieces, each picture a block between them."""
+    result: list[Token] = []
+    piece: list[Token] = []
+
+    def flush() -> None:
+        while piece and piece[0].type in ("softbreak", "hardbreak"):
+            piece.pop(0)
+        while piece and piece[-1].type in ("softbreak", "hardbreak"):
+            piece.pop()
+        if piece:
+            inline = _token("inline", "", content="")
+            inline.children = list(piece)
+            closing = _token("paragraph_close", "p", -1)
+            opened = _token("paragraph_open", "p", 1)
+            opened.hidden = closing.hidden = opening.hidden
+            result.extend([opened, inline, closing])
+        piece.clear()
+
+    for child in children:
+        if child.type == _IMAGE_TOKEN:
+            flush()
+            result.append(child)
+        else:
+            piece.append(child)
+    flush()
+    return result
+
+
+def _image_path(target: str, path: Path) -> list[Token]:
+    return [
+        _token("link_open", "a", 1, href=path.as_uri()),
+        _token("image_path", "image", content=f"image: {target}"),
+        _token("link_close", "a", -1),
+    ]
 
 
 def _display_math(tex: str) -> list[Token]:
@@ -134,19 +184,19 @@ def _inline_math(tex: str) -> Token:
     return _token("math_inline", "math", content=text)
 
 
-def _inline_for_rich(tokens: Sequence[Token], look: Look, pictures: list[Path]) -> list[Token]:
+def _inline_for_rich(tokens: Sequence[Token], look: Look) -> list[Token]:
     result: list[Token] = []
     for token in tokens:
         if token.type in ("math_inline", "math_inline_double"):
             result.append(_inline_math(token.content))
         elif token.type == "embed":
             target = str(token.meta.get("target", ""))
-            if Path(target).suffix.lower() in IMAGE_EXTENSIONS:
-                path = look.vault_root / target
-                pictures.append(path)
-                result.append(_token("link_open", "a", 1, href=path.as_uri()))
-                result.append(_token("image_path", "image", content=f"image: {target}"))
-                result.append(_token("link_close", "a", -1))
+            if Path(target).suffix.lower() in IMAGE_EXTENSIONS and look.images is not None:
+                picture = _token(_IMAGE_TOKEN, "", content=target)
+                picture.meta["path"] = look.vault_root / target
+                result.append(picture)
+            elif Path(target).suffix.lower() in IMAGE_EXTENSIONS:
+                result.extend(_image_path(target, look.vault_root / target))
             else:
                 result.append(_text(token.content or target))
         elif token.type in ("wikilink", "tag"):

@@ -29,6 +29,7 @@ from pathlib import Path
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.segment import ControlType, Segment
 from rich.style import Style
+from rich.text import Text
 
 MAX_ROWS = 20
 """The most terminal rows an image takes (a card is more than its picture)."""
@@ -226,9 +227,13 @@ class ImageBlock:
     so that the screen finds where the picture lies after layout and paging.
     """
 
-    def __init__(self, path: Path, cache: ImageCache, max_rows: int = MAX_ROWS) -> None:
+    def __init__(
+        self, path: Path, cache: ImageCache, *, caption: str = "", max_rows: int = MAX_ROWS
+    ) -> None:
         self.path = path
         self.cache = cache
+        self.caption = caption
+        """A line under the picture (its name, linked to the file)."""
         self.max_rows = max_rows
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
@@ -237,12 +242,15 @@ class ImageBlock:
         if picture is None:
             yield Segment(f"(cannot draw {self.path.name}; o opens it)", Style(dim=True))
             yield Segment.line()
-            return
-        for number, line in enumerate(picture.cells()):
-            if number == 0:
-                yield mark_segment(picture)
-            yield from line
-            yield Segment.line()
+        else:
+            for number, line in enumerate(picture.cells()):
+                if number == 0:
+                    yield mark_segment(picture)
+                yield from line
+                yield Segment.line()
+        if self.caption:
+            link = Style(dim=True, link=self.path.as_uri())
+            yield from console.render(Text(self.caption, style=link), options)
 
 
 def mark_segment(picture: Picture) -> Segment:

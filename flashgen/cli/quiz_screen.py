@@ -46,9 +46,10 @@ _UP = frozenset({"\x1b[A", "\x1bOA", "k"})
 _PAGE_DOWN = frozenset({" ", "\x1b[6~", "f"})
 _PAGE_UP = frozenset({"\x1b[5~", "b"})
 
-_HINT = "space/enter show answer · u undo · e edit · o image · O Obsidian · q quit"
-_HINT_REVEALED = "1-4 rate · u undo · e edit · o image · O Obsidian · q quit"
-_HINT_PAGED = "1-4 rate · space ↓↑ scroll · u undo · e edit · o image · O Obsidian · q quit"
+_KEYS = ("u undo", "e edit", "o image", "O Obsidian", "q quit")
+_HINT = ("space/enter show answer", *_KEYS)
+_HINT_REVEALED = ("1-4 rate", *_KEYS)
+_HINT_PAGED = ("1-4 rate", "space ↓↑ scroll", *_KEYS)
 
 
 @dataclass(slots=True)
@@ -239,7 +240,7 @@ class QuizScreen:
             console.print(self._header(view.card))
             console.print()
             console.print(view.question)
-            console.print(_HINT, style="quiz.hint")
+            console.print(" · ".join(_HINT), style="quiz.hint")
             view.printed = 1
         if view.answer is not None and view.preview is not None and view.printed == 1:
             console.rule(style="quiz.hint")
@@ -253,7 +254,7 @@ class QuizScreen:
         """Key mode: the whole screen, from the top."""
         width, height = self.console.size
         question, answer = self._lines(view, width)
-        footer = [Text(_HINT, style="quiz.hint")]
+        footer = [_hint(_HINT, width)]
         if view.preview is not None:
             footer = [self._choices(view.preview)]
         body_rows = max(1, height - 4 - (view.preview is not None))
@@ -265,7 +266,7 @@ class QuizScreen:
         body.extend(self._overlay(shown.window))
         if view.preview is not None:
             hint = _HINT_PAGED if shown.paged else _HINT_REVEALED
-            footer.append(Text(hint, style="quiz.hint"))
+            footer.append(_hint(hint, width))
         elapsed = _clock(time.monotonic() - self.started)
         rows = [
             self._one_line(_with_right(self._header(view.card), elapsed, width), width),
@@ -389,6 +390,15 @@ def page(question: list[Line], answer: list[Line] | None, rows: int, offset: int
     end = min(len(answer), offset + room)
     title = f"answer, lines {offset + 1}-{end} of {len(answer)}"
     return Page(top, title, answer[offset:end], offset, True)
+
+
+def _hint(parts: tuple[str, ...], width: int) -> Text:
+    """The key hints that fit in *width*: the first (what to do now) and the last (quit)
+    stay; the others go from the end."""
+    kept = list(parts)
+    while len(kept) > 2 and len(" · ".join(kept)) > width:
+        kept.pop(-2)
+    return Text(" · ".join(kept), style="quiz.hint")
 
 
 def _with_right(left: Text, right: str, width: int) -> Text:

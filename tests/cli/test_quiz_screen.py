@@ -34,7 +34,7 @@ def screen(child: pexpect.spawn, key: str | None = None) -> str:
     """Press *key*, then the whole next screen (up to its key hints), as text."""
     if key is not None:
         child.send(key)
-    child.expect_exact("O Obsidian · q quit")
+    child.expect_exact("· q quit")
     return ANSI.sub("", frame(child))
 
 
