@@ -3,13 +3,14 @@
 Pillow decodes and scales. A picture is drawn as half-block cells (``▀`` with a 24-bit
 foreground for the upper pixel and background for the lower one: two pixels per cell),
 which every colour terminal shows, tmux included. Where the terminal speaks a graphics
-protocol (kitty's, also WezTerm, Ghostty and Konsole; iTerm2's inline images), the quiz
-screen puts the real image over those cells when all of it is on screen.
+protocol (kitty's, also WezTerm, Ghostty and Konsole; iTerm2's inline images; sixel),
+the quiz screen puts the real image over those cells when all of it is on screen.
 
 The graphics sequences are written here rather than by a library: textual-image (the
 maintained one) needs Python 3.12 from 0.13 on and writes to the terminal when imported
 before that; rich-pixels draws half-blocks only and is unmaintained; term-image pins an
-old Pillow. Both protocols are a few lines: base64 PNG in an escape sequence.
+old Pillow. kitty's and iTerm2's are a few lines (base64 PNG in an escape sequence);
+sixel is :mod:`.sixel`.
 
 Pillow is imported on the first image, so that a session without images starts as fast
 as before, and every picture is decoded once per size (:class:`ImageCache`).
@@ -20,11 +21,15 @@ from __future__ import annotations
 import base64
 import io
 import os
+import re
 import select
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.segment import ControlType, Segment
@@ -47,14 +52,23 @@ _CELL_PIXELS = (10, 20)
 class Graphics(StrEnum):
     """How images are drawn."""
 
-    OFF = "off"
-    """Not at all (``--no-images``, or not a terminal): the embed's path only."""
     CELLS = "cells"
     """Unicode half-block cells."""
     KITTY = "kitty"
     """kitty's graphics protocol over the cells."""
     ITERM = "iterm"
     """iTerm2's inline images over the cells."""
+    SIXEL = "sixel"
+    """DEC sixel graphics over the cells (xterm, foot, mlterm, Windows Terminal...)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Drawing:
+    """What the terminal draws pictures with, and its cell size in pixels."""
+
+    graphics: Graphics = Graphics.CELLS
+    cell: tuple[int, int] = (10, 20)
+    """Pixels per cell (width, height); sixel draws pixels, so they must be right."""
 
 
 def graphics_from_environment(environ: Mapping[str, str]) -> Graphics | None:
@@ -74,40 +88,43 @@ def graphics_from_environment(environ: Mapping[str, str]) -> Graphics | None:
     return None
 
 
-_KITTY_QUERY = "\x1b_Gi=31,s=1,v=1,a=q,t=d,f=24;AAAA\x1b\\"
-_DEVICE_ATTRIBUTES = "\x1b[c"
+_QUERY = "\x1b_Gi=31,s=1,v=1,a=q,t=d,f=24;AAAA\x1b\\" + "\x1b[16t" + "\x1b[c"
+"""kitty's graphics query, the cell size in pixels, and the device attributes."""
+
+_CELL_ANSWER = re.compile(rb"\x1b\[6;(\d+);(\d+)t")
+_ATTRIBUTES_ANSWER = re.compile(rb"\x1b\[\?([\d;]*)c")
 
 
-def query_kitty(fd_in: int, write: Callable[[str], None]) -> bool:
-    """Ask the terminal on *fd_in* whether it speaks kitty's graphics protocol.
+def query_terminal(fd_in: int, write: Callable[[str], None]) -> Drawing:
+    """Ask the terminal on *fd_in* how it draws pictures.
 
-    The query is followed by a device-attributes request, which every terminal answers:
-    a kitty reply before that answer means yes. Waits at most :data:`_QUERY_TIMEOUT`
-    seconds in all, so a terminal that answers nothing costs that and no more. The
-    terminal must be in cbreak mode (answers are read, not echoed).
+    kitty's graphics query and a cell-size request are followed by a device-attributes
+    request, which every terminal answers: a kitty reply before that answer means kitty
+    graphics; attribute 4 in it means sixel (used when the cell size came too). Waits at
+    most :data:`_QUERY_TIMEOUT` seconds in all, so a terminal that answers nothing costs
+    that and no more. The terminal must be in cbreak mode (answers read, not echoed).
     """
-    write(_KITTY_QUERY + _DEVICE_ATTRIBUTES)
+    write(_QUERY)
     answer = b""
-    remaining = _QUERY_TIMEOUT
-    while remaining > 0:
-        started = _monotonic()
-        ready = select.select([fd_in], [], [], remaining)[0]
-        remaining -= _monotonic() - started
-        if not ready:
+    deadline = time.monotonic() + _QUERY_TIMEOUT
+    while (remaining := deadline - time.monotonic()) > 0:
+        if not select.select([fd_in], [], [], remaining)[0]:
             break
         answer += os.read(fd_in, 1024)
-        if b"\x1b[?" in answer and answer.rstrip().endswith(b"c"):
-            break  # the device attributes arrived: nothing more will come
-    return b"\x1b_Gi=31;" in answer
+        if _ATTRIBUTES_ANSWER.search(answer):
+            break  # the device attributes come last: nothing more will come
+    if b"\x1b_Gi=31;OK" in answer:
+        return Drawing(Graphics.KITTY)
+    attributes = _ATTRIBUTES_ANSWER.search(answer)
+    cell = _CELL_ANSWER.search(answer)
+    if attributes and b"4" in attributes.group(1).split(b";") and cell:
+        height, width = int(cell.group(1)), int(cell.group(2))
+        if width > 0 and height > 0:
+            return Drawing(Graphics.SIXEL, (width, height))
+    return Drawing(Graphics.CELLS)
 
 
-def _monotonic() -> float:
-    import time
-
-    return time.monotonic()
-
-
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Picture:
     """An image scaled to *columns* x *rows* cells, ready to draw."""
 
@@ -116,8 +133,27 @@ class Picture:
     rows: int
     pixels: tuple[tuple[tuple[int, int, int, int], ...], ...]
     """RGBA pixels, ``2 * rows`` rows of ``columns``."""
-    png: bytes
-    """The image as PNG at the size graphics protocols are sent, for kitty and iTerm2."""
+    source: Any = field(compare=False, repr=False)
+    """The decoded image (Pillow, RGBA), for the graphics protocols."""
+    _sixels: dict[tuple[int, int], str] = field(default_factory=dict, compare=False, repr=False)
+
+    @cached_property
+    def png(self) -> bytes:
+        """The image as PNG, at most :data:`_CELL_PIXELS` per cell (the terminal scales)."""
+        sent = self.source.copy()
+        sent.thumbnail((self.columns * _CELL_PIXELS[0], self.rows * _CELL_PIXELS[1]))
+        buffer = io.BytesIO()
+        sent.save(buffer, format="PNG")
+        return buffer.getvalue()
+
+    def sixel(self, cell: tuple[int, int]) -> str:
+        """The sixel sequence drawing the picture at the cursor (saved and restored)."""
+        from flashgen.cli.sixel import encode
+
+        size = (self.columns * cell[0], self.rows * cell[1])
+        if size not in self._sixels:
+            self._sixels[size] = encode(self.source, *size)
+        return "\x1b7" + self._sixels[size] + "\x1b8"
 
     def cells(self) -> list[list[Segment]]:
         """The picture as half-block cells, one list of segments per terminal row."""
@@ -202,11 +238,7 @@ def _load(path: Path, columns: int, rows: int) -> Picture | None:
     pixels = tuple(
         tuple(_pixel(raw, 4 * (y * cols + x)) for x in range(cols)) for y in range(2 * lines)
     )
-    sent = image.copy()
-    sent.thumbnail((cols * _CELL_PIXELS[0], lines * _CELL_PIXELS[1]))
-    buffer = io.BytesIO()
-    sent.save(buffer, format="PNG")
-    return Picture(path, cols, lines, pixels, buffer.getvalue())
+    return Picture(path, cols, lines, pixels, image)
 
 
 def _pixel(raw: bytes, at: int) -> tuple[int, int, int, int]:
@@ -269,8 +301,8 @@ def find_mark(line: list[Segment]) -> tuple[Picture, int] | None:
     return None
 
 
-def draw_over(lines: list[list[Segment]], index: int, graphics: Graphics) -> bool:
-    """Put the picture marked on ``lines[index]`` over its cells with *graphics*.
+def draw_over(lines: list[list[Segment]], index: int, drawing: Drawing) -> bool:
+    """Put the picture marked on ``lines[index]`` over its cells, as *drawing* says.
 
     Only when all of it is among *lines* (a picture cut by paging stays as cells, which
     can be cut); returns whether it was drawn. Its cells become cursor moves (on a
@@ -278,14 +310,19 @@ def draw_over(lines: list[list[Segment]], index: int, graphics: Graphics) -> boo
     erase it), and the sequence is written where the picture starts.
     """
     found = find_mark(lines[index])
-    if found is None or graphics not in (Graphics.KITTY, Graphics.ITERM):
+    if found is None or drawing.graphics is Graphics.CELLS:
         return False
     picture, column = found
     if index + picture.rows > len(lines):
         return False
     for row in range(index, index + picture.rows):
         lines[row] = _blank(lines[row], column, picture.columns)
-    sequence = picture.kitty() if graphics is Graphics.KITTY else picture.iterm()
+    if drawing.graphics is Graphics.KITTY:
+        sequence = picture.kitty()
+    elif drawing.graphics is Graphics.ITERM:
+        sequence = picture.iterm()
+    else:
+        sequence = picture.sixel(drawing.cell)
     head, tail = _split(lines[index], column)
     lines[index] = [*head, Segment(sequence, None, [(ControlType.BELL,)]), *tail]
     return True

@@ -22,7 +22,7 @@ from rich.style import Style
 from rich.text import Text
 
 from flashgen.cli.card_markdown import CardMarkdown, Look
-from flashgen.cli.images import KITTY_CLEAR, Graphics, draw_over, find_mark
+from flashgen.cli.images import KITTY_CLEAR, Drawing, Graphics, draw_over, find_mark
 from flashgen.cli.terminal import RESIZE_KEY, Keys, printable
 from flashgen.markdown.wikilink import IMAGE_EXTENSIONS
 from flashgen.model import Card
@@ -79,7 +79,7 @@ class ScreenOptions:
     """The vault's name in Obsidian."""
     location_prefix: str
     """What goes before ``note.md:line`` when printing a card's source."""
-    detect: Callable[[], Graphics] = lambda: Graphics.CELLS
+    detect: Callable[[], Drawing] = Drawing
     """How pictures go over their cells; asked on the first card with a picture."""
     edit: Callable[[Card], str] | None = None
     """Opens the card's note in the user's editor and says how it went; None: no editor."""
@@ -99,7 +99,8 @@ class QuizScreen:
     """Opens a path or link with the desktop's opener; False when there is none."""
     notice: str = ""
     """A message for the status line of the next card's screen."""
-    graphics: Graphics | None = None
+    drawing: Drawing | None = None
+    """How pictures are drawn; learnt on the first card with a picture."""
     started: float = field(default_factory=time.monotonic)
 
     def run(self) -> Summary:
@@ -281,7 +282,8 @@ class QuizScreen:
             segments.extend(row)
             if number < min(len(rows), height) - 1:
                 segments.append(Segment.line())
-        clear = KITTY_CLEAR if self.graphics is Graphics.KITTY else ""
+        kitty = self.drawing is not None and self.drawing.graphics is Graphics.KITTY
+        clear = KITTY_CLEAR if kitty else ""
         self.console.file.write("\x1b[H\x1b[2J" + clear)
         self.console.print(Segments(segments), end="")
         self.console.file.flush()
@@ -303,8 +305,8 @@ class QuizScreen:
         return question, (answer if view.answer is not None else None)
 
     def _detect(self, card: Card) -> None:
-        if self.graphics is None and _has_image(card) and self.options.look.images is not None:
-            self.graphics = self.options.detect()
+        if self.drawing is None and _has_image(card) and self.options.look.images is not None:
+            self.drawing = self.options.detect()
 
     def _one_line(self, renderable: Text | Rule, width: int) -> Line:
         options = self.console.options.update(width=width, height=1, no_wrap=True)
@@ -312,10 +314,10 @@ class QuizScreen:
         return lines[0] if lines else []
 
     def _overlay(self, lines: list[Line]) -> list[Line]:
-        graphics = self.graphics or Graphics.CELLS
+        drawing = self.drawing or Drawing()
         for index in range(len(lines)):
             if find_mark(lines[index]) is not None:
-                draw_over(lines, index, graphics)
+                draw_over(lines, index, drawing)
         return lines
 
     # Opening things

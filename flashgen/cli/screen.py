@@ -33,7 +33,7 @@ from flashgen.review.stats import DAYS, Stats, bar_chart
 from flashgen.vault.settings import read_settings
 
 if TYPE_CHECKING:
-    from flashgen.cli.images import Graphics
+    from flashgen.cli.images import Drawing
 
 THEME = Theme(
     {
@@ -96,22 +96,22 @@ def run_quiz(
     return summary
 
 
-def _detector(keys: Keys, console: Console) -> Callable[[], Graphics]:
+def _detector(keys: Keys, console: Console) -> Callable[[], Drawing]:
     """How to learn what the terminal draws: its environment, else one bounded query."""
 
     def write(text: str) -> None:
         console.file.write(text)
         console.file.flush()
 
-    from flashgen.cli.images import Graphics, graphics_from_environment, query_kitty
+    from flashgen.cli.images import Drawing, graphics_from_environment, query_terminal
 
-    def detect() -> Graphics:
+    def detect() -> Drawing:
         known = graphics_from_environment(os.environ)
         if known is not None:
-            return known
-        if isinstance(keys, TerminalKeys) and query_kitty(keys.fd, write):
-            return Graphics.KITTY
-        return Graphics.CELLS
+            return Drawing(known)
+        if isinstance(keys, TerminalKeys):
+            return query_terminal(keys.fd, write)
+        return Drawing()
 
     return detect
 

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pexpect
+import pytest
 from PIL import Image
 
 from flashgen.model import Card, CardKind
@@ -103,6 +104,28 @@ def test_a_kitty_terminal_gets_the_kitty_sequence(make_vault: MakeVault, tmp_pat
     assert re.search(
         r"\x1b_Ga=T,f=100,c=16,r=4,C=1,q=2,m=0;iVBORw0KGgo[A-Za-z0-9+/=]+\x1b\\", shown
     )
+    child.send("q")
+    finish(child)
+
+
+@pytest.mark.parametrize(
+    ("answer", "sequence"),
+    [
+        ("\x1b_Gi=31;OK\x1b\\\x1b[6;20;10t\x1b[?62;22c", "\x1b_Ga=T,f=100,c=16,r=4"),
+        ("\x1b[6;20;10t\x1b[?62;4;22c", '\x1b7\x1bP0;1q"1;1;160;80#'),  # 16 x 4 cells
+    ],
+)
+def test_the_terminal_is_asked_how_it_draws_pictures(
+    make_vault: MakeVault, tmp_path: Path, answer: str, sequence: str
+) -> None:
+    child = spawn(image_vault(make_vault), tmp_path / "r.sqlite3", TERM="xterm-256color")
+    child.delaybeforesend = None
+    child.expect_exact("\x1b[16t\x1b[c")  # the query, before the first card with a picture
+    child.send(answer)
+    assert "What does the flag look like?" in screen(child)
+    screen(child, " ")
+    shown = frame(child)
+    assert sequence in shown and "▀" not in shown
     child.send("q")
     finish(child)
 
