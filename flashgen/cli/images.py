@@ -76,7 +76,7 @@ def graphics_from_environment(environ: Mapping[str, str]) -> Graphics | None:
 
     tmux passes no graphics through unless configured to, so inside tmux it is cells.
     """
-    if environ.get("TMUX"):
+    if environ.get("TMUX") or environ.get("TERM") == "linux":  # the Linux console draws none
         return Graphics.CELLS
     program = environ.get("TERM_PROGRAM", "")
     if environ.get("TERM") == "xterm-kitty" or environ.get("KITTY_WINDOW_ID"):
