@@ -211,16 +211,43 @@ def fit(width: int, height: int, columns: int, rows: int) -> tuple[int, int]:
 
 @dataclass(slots=True)
 class ImageCache:
-    """Pictures decoded once per path and size; a file that is not an image gives None."""
+    """Pictures decoded once per path and size; a file that is not an image gives None.
 
+    With :attr:`defer` set, a picture not decoded yet is drawn as blank cells of its
+    size (read from the file's header only) and :attr:`deferred` is set: the screen
+    shows the card's text at once, then decodes and draws again.
+    """
+
+    defer: bool = False
+    """Draw pictures not decoded yet as blank cells of their size."""
+    deferred: bool = False
+    """Some picture was drawn blank since this was last cleared."""
     _pictures: dict[tuple[Path, int, int], Picture | None] = field(default_factory=dict)
 
-    def picture(self, path: Path, columns: int, rows: int) -> Picture | None:
-        """*path* fitted into *columns* x *rows* cells, or None when it cannot be read."""
+    def picture(self, path: Path, columns: int, rows: int) -> Picture | tuple[int, int] | None:
+        """*path* fitted into *columns* x *rows* cells, None when it cannot be read, or
+        (deferred) the cells it will take."""
         key = (path, columns, rows)
+        if key not in self._pictures and self.defer:
+            size = _size(path)
+            if size is not None:
+                self.deferred = True
+                return fit(*size, columns, rows)
         if key not in self._pictures:
             self._pictures[key] = _load(path, columns, rows)
         return self._pictures[key]
+
+
+def _size(path: Path) -> tuple[int, int] | None:
+    """The pixel size in *path*'s header (nothing decoded), or None when unreadable."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as opened:
+            width, height = opened.size
+    except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError):
+        return None
+    return (width, height) if width > 0 and height > 0 else None
 
 
 def _load(path: Path, columns: int, rows: int) -> Picture | None:
@@ -233,7 +260,7 @@ def _load(path: Path, columns: int, rows: int) -> Picture | None:
     except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError):
         return None
     cols, lines = fit(image.width, image.height, columns, rows)
-    small = image.resize((cols, 2 * lines), Image.Resampling.LANCZOS)
+    small = image.resize((cols, 2 * lines), Image.Resampling.LANCZOS, reducing_gap=3.0)
     raw = small.tobytes()  # RGBA, row after row
     pixels = tuple(
         tuple(_pixel(raw, 4 * (y * cols + x)) for x in range(cols)) for y in range(2 * lines)
@@ -274,6 +301,10 @@ class ImageBlock:
         if picture is None:
             yield Segment(f"(cannot draw {self.path.name}; o opens it)", Style(dim=True))
             yield Segment.line()
+        elif isinstance(picture, tuple):  # not decoded yet: its room
+            for _ in range(picture[1]):
+                yield Segment(" " * picture[0])
+                yield Segment.line()
         else:
             for number, line in enumerate(picture.cells()):
                 if number == 0:

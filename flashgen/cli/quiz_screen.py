@@ -209,10 +209,20 @@ class QuizScreen:
     # Drawing
 
     def _draw(self, view: _View) -> None:
+        images = self.options.look.images
         if self.keys.plain:
             self._print(view)
-        else:
+        elif images is None or not _has_image(view.card):
             self._paint(view)
+        else:  # the text at once, then the pictures once decoded
+            images.defer, images.deferred = True, False
+            try:
+                self._paint(view)
+            finally:
+                images.defer = False
+            if images.deferred:
+                view.lines.clear()
+                self._paint(view)
 
     def _header(self, card: Card) -> Text:
         progress = self.session.progress(self.clock(), current=card)

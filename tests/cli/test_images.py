@@ -14,6 +14,7 @@ from flashgen.cli.images import (
     Drawing,
     Graphics,
     ImageCache,
+    Picture,
     draw_over,
     fit,
     graphics_from_environment,
@@ -97,10 +98,14 @@ def test_sixel_bands_colours_and_runs() -> None:
     assert f"#{red}?!5@" in second  # the last row: column 0 transparent, 1-5 red (bit 0)
 
 
-def test_a_picture_cut_by_paging_stays_as_cells(tmp_path: Path) -> None:
+def test_a_picture_waits_for_its_turn_and_stays_as_cells_when_cut(tmp_path: Path) -> None:
     Image.new("RGB", (6, 8), (9, 9, 9)).save(tmp_path / "p.png")
-    picture = ImageCache().picture(tmp_path / "p.png", 40, 20)
-    assert picture is not None and (picture.columns, picture.rows) == (6, 4)
+    cache = ImageCache(defer=True)
+    assert cache.picture(tmp_path / "p.png", 40, 20) == (6, 4)  # its room, nothing decoded
+    assert cache.deferred
+    cache.defer = False
+    picture = cache.picture(tmp_path / "p.png", 40, 20)
+    assert isinstance(picture, Picture) and (picture.columns, picture.rows) == (6, 4)
     lines = [[mark_segment(picture), *picture.cells()[0]], *picture.cells()[1:]]
     assert not draw_over(lines[:3], 0, Drawing(Graphics.KITTY))  # a row is out of view
     assert not draw_over(lines, 0, Drawing(Graphics.CELLS))

@@ -39,6 +39,16 @@ def screen(child: pexpect.spawn, key: str | None = None) -> str:
     return ANSI.sub("", frame(child))
 
 
+def drawn(child: pexpect.spawn, key: str, marker: str) -> str:
+    """Press *key*; the screen on which *marker* shows (a card's text comes first, with
+    blank room for its pictures, then the screen with them)."""
+    child.send(key)
+    child.expect_exact(marker)
+    head = str(child.before).rsplit("\x1b[2J", 1)[-1] + str(child.after)
+    child.expect_exact("· q quit")
+    return head + str(child.before)
+
+
 def picture() -> bytes:
     """A 16x8 PNG: red left half, blue right half."""
     image = Image.new("RGB", (16, 8), (255, 0, 0))
@@ -84,9 +94,7 @@ def test_image_card_draws_half_block_cells(make_vault: MakeVault, tmp_path: Path
         COLORTERM="truecolor",
     )
     child.expect_exact("What does the flag look like?")
-    child.send(" ")
-    child.expect_exact("1 Again")
-    shown = frame(child)
+    shown = drawn(child, " ", "▀")
     assert "image: flag.png" in shown
     cells = BLOCK_CELL.findall(shown)
     assert len(cells) == 16 * 4  # 16 x 8 pixels, two per cell
@@ -98,9 +106,7 @@ def test_image_card_draws_half_block_cells(make_vault: MakeVault, tmp_path: Path
 def test_a_kitty_terminal_gets_the_kitty_sequence(make_vault: MakeVault, tmp_path: Path) -> None:
     child = spawn(image_vault(make_vault), tmp_path / "r.sqlite3", TERM="xterm-kitty")
     child.expect_exact("What does the flag look like?")
-    child.send(" ")
-    child.expect_exact("1 Again")
-    shown = frame(child)
+    shown = drawn(child, " ", "\x1b_Ga=T")
     assert re.search(
         r"\x1b_Ga=T,f=100,c=16,r=4,C=1,q=2,m=0;iVBORw0KGgo[A-Za-z0-9+/=]+\x1b\\", shown
     )
@@ -123,9 +129,8 @@ def test_the_terminal_is_asked_how_it_draws_pictures(
     child.expect_exact("\x1b[16t\x1b[c")  # the query, before the first card with a picture
     child.send(answer)
     assert "What does the flag look like?" in screen(child)
-    screen(child, " ")
-    shown = frame(child)
-    assert sequence in shown and "▀" not in shown
+    shown = drawn(child, " ", sequence)
+    assert "▀" not in shown
     child.send("q")
     finish(child)
 
