@@ -17,7 +17,7 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.rule import Rule
-from rich.segment import Segment, Segments
+from rich.segment import ControlType, Segment, Segments
 from rich.style import Style
 from rich.text import Text
 
@@ -37,6 +37,9 @@ from flashgen.review.session import (
 from flashgen.review.store import Preview
 
 Line = list[Segment]
+
+_SYNC_START, _SYNC_END = "\x1b[?2026h", "\x1b[?2026l"
+"""Synchronized output (DEC mode 2026): the terminal draws what comes between at once."""
 
 RATING_KEYS = {"1": Rating.AGAIN, "2": Rating.HARD, "3": Rating.GOOD, "4": Rating.EASY}
 _REVEAL_KEYS = frozenset({" ", "\n", "\r"})
@@ -293,8 +296,11 @@ class QuizScreen:
             if number < min(len(rows), height) - 1:
                 segments.append(Segment.line())
         kitty = self.drawing is not None and self.drawing.graphics is Graphics.KITTY
-        clear = KITTY_CLEAR if kitty else ""
-        self.console.file.write("\x1b[H\x1b[2J" + clear)
+        # One write, inside synchronized output (terminals that lack it ignore it): the
+        # terminal shows the new screen whole, without flicker.
+        start = _SYNC_START + "\x1b[H\x1b[2J" + (KITTY_CLEAR if kitty else "")
+        segments.insert(0, Segment(start, None, [(ControlType.HOME,)]))
+        segments.append(Segment(_SYNC_END, None, [(ControlType.HOME,)]))
         self.console.print(Segments(segments), end="")
         self.console.file.flush()
 
