@@ -9,6 +9,7 @@ stays on screen. ``--plain`` prints the same parts one after another, for script
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,6 +38,9 @@ from flashgen.review.session import (
 from flashgen.review.store import Preview
 
 Line = list[Segment]
+
+_LATE_ANSWER = re.compile(r"(?:\x1b(?:_G[^\x1b]*\x1b\\|\[\?[\d;]*c|\[6;\d+;\d+t))+")
+"""Answers to the graphics query that came after it gave up waiting."""
 
 _SYNC_START, _SYNC_END = "\x1b[?2026h", "\x1b[?2026l"
 """Synchronized output (DEC mode 2026): the terminal draws what comes between at once."""
@@ -142,8 +146,8 @@ class QuizScreen:
         while True:
             self._draw(view)
             key = self._read()
-            if key == RESIZE_KEY:
-                continue  # drawn again at the new size
+            if key == RESIZE_KEY or (key is not None and _LATE_ANSWER.fullmatch(key)):
+                continue  # drawn again at the new size; a terminal's late answer is no key
             view.status = ""
             if key is None or key in _QUIT_KEYS:
                 self.session.put_back(card)

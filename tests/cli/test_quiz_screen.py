@@ -324,3 +324,17 @@ def test_undo_brings_back_the_siblings_an_answer_buried(tmp_path: Path) -> None:
         while (next_card := session.next_card(T0)) is not None:
             order.append(next_card.id)
         assert order == ["a1", "a2"]  # as before the answer: the new-card limit is 2
+
+
+def test_a_late_answer_to_the_query_is_not_taken_for_keys(
+    make_vault: MakeVault, tmp_path: Path
+) -> None:
+    child = spawn(image_vault(make_vault), tmp_path / "r.sqlite3", TERM="xterm-256color")
+    child.expect_exact("\x1b[16t\x1b[c")
+    assert "What does the flag look like?" in screen(child)  # drawn after giving up
+    child.send("\x1b_Gi=31;OK\x1b\\\x1b[6;20;10t\x1b[?62;4;22c")  # too late
+    child.send(" ")
+    shown = drawn(child, "", "▀")  # half-blocks: the answer came after the wait
+    assert "keys:" not in shown and "1 Again" in shown
+    child.send("q")
+    finish(child)
