@@ -59,7 +59,7 @@ class Graphics(StrEnum):
     ITERM = "iterm"
     """iTerm2's inline images over the cells."""
     SIXEL = "sixel"
-    """DEC sixel graphics over the cells (xterm, foot, mlterm, Windows Terminal...)."""
+    """DEC sixel graphics over the cells (xterm with sixel on, foot, mlterm...)."""
 
 
 @dataclass(frozen=True, slots=True)
