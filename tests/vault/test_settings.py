@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from flashgen.config import Config, parse_config
+from flashgen.errors import ConfigError
 from flashgen.vault.index import scan_vault
 from flashgen.vault.settings import ObsidianSettings, read_settings
 from tests.conftest import MakeVault
@@ -65,3 +67,18 @@ def test_a_settings_file_leading_out_of_the_vault_is_not_read(
     settings, problems = read_settings(vault.resolve())
     assert settings.strict_line_breaks is False
     assert [d.message for d in problems] == ["not read: it is not Obsidian's"]
+
+
+def test_flashgen_yaml_overrides_obsidian_line_breaks() -> None:
+    assert Config().line_breaks(strict_in_obsidian=False) is True
+    assert Config().line_breaks(strict_in_obsidian=True) is False
+    strict = parse_config({"markdown": {"strict_line_breaks": True}})
+    assert strict.line_breaks(strict_in_obsidian=False) is False
+    loose = parse_config({"markdown": {"strict_line_breaks": False}})
+    assert loose.line_breaks(strict_in_obsidian=True) is True
+    unset = parse_config({"markdown": {"strict_line_breaks": None}})
+    assert unset.strict_line_breaks is None
+    with pytest.raises(
+        ConfigError, match=r"'markdown\.strict_line_breaks' should be true or false"
+    ):
+        parse_config({"markdown": {"strict_line_breaks": "yes"}})
