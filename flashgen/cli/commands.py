@@ -24,7 +24,7 @@ from flashgen.build.outputs import Export, iter_changes, update_outputs
 from flashgen.build.pipeline import Progress as ProgressFn
 from flashgen.build.pipeline import VaultCards, collect
 from flashgen.build.watch import Rebuild, watch_vault
-from flashgen.cli.screen import line_breaks, make_console, render_stats, run_quiz
+from flashgen.cli.screen import make_console, render_stats, run_quiz
 from flashgen.cli.terminal import (
     check_terminal,
     fixed_now,
@@ -420,7 +420,7 @@ def quiz(
                 vault_name=built.vault.name,
                 location_prefix=_prefix(vault),
                 images=not no_images,
-                line_breaks=line_breaks(built.vault.root),
+                line_breaks=built.line_breaks,
             )
         )
 

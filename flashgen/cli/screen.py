@@ -30,7 +30,6 @@ from flashgen.cli.terminal import (
 from flashgen.model import Card
 from flashgen.review.session import QuizSession, Summary, format_interval
 from flashgen.review.stats import DAYS, Stats, bar_chart
-from flashgen.vault.settings import read_settings
 
 if TYPE_CHECKING:
     from flashgen.cli.images import Drawing
@@ -130,15 +129,6 @@ def _editor(vault_root: Path) -> Callable[[Card], str] | None:
         return f"edited {where}; the quiz shows the change when it next starts"
 
     return edit
-
-
-def line_breaks(vault_root: Path) -> bool:
-    """Whether a newline inside a paragraph shows as a line break: Obsidian's setting.
-
-    Hook for the card-quality work (issue 11), which may carry the vault's settings on
-    the build result; until then the quiz reads ``.obsidian/app.json`` itself.
-    """
-    return not read_settings(vault_root)[0].strict_line_breaks
 
 
 @contextmanager

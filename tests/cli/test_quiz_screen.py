@@ -338,3 +338,12 @@ def test_a_late_answer_to_the_query_is_not_taken_for_keys(
     assert "keys:" not in shown and "1 Again" in shown
     child.send("q")
     finish(child)
+
+
+def test_single_newlines_in_the_quiz_follow_the_vaults_setting(make_vault: MakeVault) -> None:
+    note = "# Poem\n\n> [!QUESTION] How does it go?\n> Roses are red,\n> violets are blue.\n"
+    code, out, _ = quiz(make_vault({"poem.md": note}), input="\n3\nq\n")
+    assert code == 0 and re.search(r"Roses are red, *\nviolets are blue\.", out)  # the default
+    strict = make_vault({"flashgen.yaml": "markdown:\n  strict_line_breaks: true\n"})
+    code, out, _ = quiz(strict, input="\n3\nq\n")
+    assert code == 0 and "Roses are red, violets are blue." in out
