@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import signal
 import sys
 import time
@@ -10,35 +9,82 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import FrameType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-from rich.table import Table
-from rich.text import Text
 
 from flashgen import __version__
-from flashgen.anki.package import write_apkg
-from flashgen.build.outputs import Export, iter_changes, update_outputs
-from flashgen.build.pipeline import Progress as ProgressFn
-from flashgen.build.pipeline import VaultCards, collect
-from flashgen.build.watch import Rebuild, watch_vault
-from flashgen.cli.screen import make_console, render_stats, run_quiz
-from flashgen.cli.terminal import check_terminal, fixed_now, local_zone, now, printable
 from flashgen.errors import FlashgenError
-from flashgen.review.scheduler import DEFAULT_RETENTION
-from flashgen.review.seeding import seed_review_store
-from flashgen.review.session import DEFAULT_NEW_LIMIT, CardFilter, QuizSession
-from flashgen.review.stats import collect_stats
-from flashgen.review.store import ReviewStore, default_store_path
+
+# Each command imports the stages it needs when it runs: ``flashgen --version`` and
+# ``--help`` load none of them (nor genanki, rich, fsrs, markdown-it), and start at once.
+if TYPE_CHECKING:
+    from flashgen.build.outputs import Export
+    from flashgen.build.pipeline import Progress as ProgressFn
+    from flashgen.build.pipeline import VaultCards
+    from flashgen.build.watch import Rebuild
+    from flashgen.review.store import ReviewStore
 
 DEFAULT_VAULT = "notes"
 DEFAULT_OUTPUT = "cards"
+DEFAULT_NEW_LIMIT = 20
+"""``review.session.DEFAULT_NEW_LIMIT``, here so that ``--help`` needs no review module."""
+DEFAULT_RETENTION = 0.9
+"""``review.scheduler.DEFAULT_RETENTION``, likewise (a test keeps them equal)."""
 PROGRESS_THRESHOLD = 200
 """Show a progress bar on a terminal only for vaults with at least this many notes."""
 
 T = TypeVar("T")
+
+
+class _OneLineUsage(click.ClickException):
+    """Bad usage as one ``Error: ...`` line that says where help is, not click's usage block."""
+
+    exit_code = 2
+
+
+def _one_line(err: click.UsageError, ctx: click.Context) -> _OneLineUsage:
+    message = err.format_message().rstrip(".")
+    return _OneLineUsage(f"{message} (see '{ctx.command_path} --help')")
+
+
+class _Command(click.Command):
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as err:
+            raise _one_line(err, ctx) from err
+
+
+class _Group(click.Group):
+    """The command group: one-line usage errors, and each command's summary shown whole."""
+
+    command_class = _Command
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as err:
+            raise _one_line(err, ctx) from err
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as err:
+            raise _one_line(err, ctx) from err
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [
+            (name, command.get_short_help_str(limit=1_000))  # first sentence, never cut
+            for name in self.list_commands(ctx)
+            if (command := self.get_command(ctx, name)) is not None and not command.hidden
+        ]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
 
 output_option = click.option(
     "-o",
@@ -48,9 +94,8 @@ output_option = click.option(
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder for the deck and listing.",
 )
-vault_argument = click.argument(
-    "vault", default=DEFAULT_VAULT, type=click.Path(file_okay=False, path_type=Path)
-)
+# Not click.Path(file_okay=False): the library says in one line what to pass instead.
+vault_argument = click.argument("vault", default=DEFAULT_VAULT, type=click.Path(path_type=Path))
 
 
 def _run(action: Callable[[], T]) -> T:
@@ -63,6 +108,9 @@ def _run(action: Callable[[], T]) -> T:
 
 @contextmanager
 def _progress_bar() -> Iterator[ProgressFn | None]:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
     console = Console(stderr=True)
     if not console.is_terminal:
         yield None
@@ -85,6 +133,8 @@ def _progress_bar() -> Iterator[ProgressFn | None]:
 
 def _collect(vault: Path, *, save: bool = True) -> VaultCards:
     """Read the vault's cards; without *save*, leave the vault's state files untouched."""
+    from flashgen.build.pipeline import collect
+
     with _progress_bar() as progress:
         return _run(lambda: collect(vault, progress=progress, save=save, now=time.time()))
 
@@ -94,23 +144,31 @@ def _prefix(vault: Path) -> str:
     return f"{vault.as_posix().rstrip('/')}/"
 
 
-def _report(built: VaultCards, vault: Path, strict: bool) -> int:
-    """Print diagnostics and the summary on stderr; return the exit status."""
+def plural(count: int, word: str) -> str:
+    """``1 note``, ``2 notes``, ``1,000 notes``."""
+    return f"{count:,} {word}{'s' * (count != 1)}"
+
+
+def _report(built: VaultCards, vault: Path, strict: bool, *, summary_err: bool = False) -> int:
+    """Print the diagnostics (stderr) and the summary (stdout, or stderr with *summary_err*);
+    return the exit status."""
+    from flashgen.cli.terminal import printable
+
     prefix = _prefix(vault)
     for diagnostic in built.diagnostics:
         click.echo(printable(diagnostic.format(prefix)), err=True)
-    kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(built.kinds().items()))
+    kinds = ", ".join(f"{kind} {count:,}" for kind, count in sorted(built.kinds().items()))
     warnings, errors = built.count("warning"), built.count("error")
     click.echo(
-        f"{built.notes_read} notes read, {built.card_count()} cards"
+        f"{plural(built.notes_read, 'note')} read, {plural(built.card_count(), 'card')}"
         + (f" ({kinds})" if kinds else "")
-        + f", {warnings} warning{'s' * (warnings != 1)}, {errors} error{'s' * (errors != 1)}",
-        err=True,
+        + f", {plural(warnings, 'warning')}, {plural(errors, 'error')}",
+        err=summary_err,
     )
     return 1 if errors or (strict and warnings) else 0
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="flashgen")
 def cli() -> None:
     """Turn an Obsidian vault into spaced-repetition flashcards.
@@ -139,6 +197,10 @@ def build(vault: Path, output: Path, strict: bool, diff: bool) -> None:
     Example:
       flashgen build ~/MyVault -o ~/decks/ --diff
     """
+    from flashgen.anki.package import write_apkg
+    from flashgen.build.outputs import iter_changes, update_outputs
+    from flashgen.cli.terminal import printable
+
     before = _deck_stamp(output, vault)
     try:
         built = _collect(vault)
@@ -157,8 +219,8 @@ def build(vault: Path, output: Path, strict: bool, diff: bool) -> None:
     if diff:
         for line in iter_changes(export):
             click.echo(printable(line))
-    click.echo(export.summary_line(), err=True)
-    click.echo(_describe_deck(export), err=True)
+    click.echo(export.summary_line())
+    click.echo(_describe_deck(export))
     sys.exit(status)
 
 
@@ -174,9 +236,9 @@ def _deck_stamp(output: Path, vault: Path) -> tuple[int, int] | None:
 def _describe_deck(export: Export) -> str:
     summary = export.summary
     holds = (
-        f"{summary.notes} notes in {summary.decks} deck{'s' * (summary.decks != 1)},"
-        f" {summary.media} media files"
-        + (f", {export.removed_kept} tagged flashgen::removed" if export.removed_kept else "")
+        f"{plural(summary.notes, 'note')} in {plural(summary.decks, 'deck')},"
+        f" {plural(summary.media, 'media file')}"
+        + (f", {export.removed_kept:,} tagged flashgen::removed" if export.removed_kept else "")
     )
     return (
         f"wrote {export.deck}: {holds}" if export.written else f"unchanged {export.deck}: {holds}"
@@ -196,6 +258,9 @@ def watch(vault: Path, output: Path) -> None:
     Example:
       flashgen watch ~/MyVault -o ~/decks/
     """
+    from flashgen.anki.package import write_apkg
+    from flashgen.build.watch import watch_vault
+
     printer = _WatchPrinter(vault)
     # A service manager's stop (SIGTERM) ends the watch as Ctrl-C does.
     previous = signal.signal(signal.SIGTERM, _interrupt)
@@ -225,6 +290,9 @@ class _WatchPrinter:
         self.started = False
 
     def __call__(self, rebuild: Rebuild) -> None:
+        from flashgen.build.outputs import iter_changes
+        from flashgen.cli.terminal import printable
+
         if rebuild.changed:
             names = ", ".join(rebuild.changed[:3])
             more = len(rebuild.changed) - 3
@@ -272,6 +340,14 @@ def cards(vault: Path, as_json: bool) -> None:
     Example:
       flashgen cards ~/MyVault --json | jq '.[].front'
     """
+    import json
+
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from flashgen.cli.terminal import printable
+
     built = _collect(vault)
     if as_json:
         text = json.dumps([card.to_dict() for card in built.cards], indent=1, ensure_ascii=False)
@@ -289,7 +365,7 @@ def cards(vault: Path, as_json: bool) -> None:
             )
             table.add_row(*(Text(printable(cell)) for cell in cells))  # no rich markup
         Console().print(table)
-    sys.exit(_report(built, vault, strict=False))
+    sys.exit(_report(built, vault, strict=False, summary_err=True))
 
 
 # Review commands: quiz, stats, orphans. The review state lives in VAULT/.flashgen/.
@@ -302,11 +378,16 @@ state_option = click.option(
 
 
 def _store_path(built: VaultCards, state: Path | None) -> Path:
+    from flashgen.review.store import default_store_path
+
     return state if state is not None else _run(lambda: default_store_path(built.vault.root))
 
 
 def _open_store(path: Path, **options: Any) -> ReviewStore:
     """Open the review store, saying so when a damaged one had to be set aside."""
+    from flashgen.cli.terminal import printable
+    from flashgen.review.store import ReviewStore
+
     store = _run(lambda: ReviewStore.open(path, **options))
     if store.notice is not None:
         click.echo(f"warning: {printable(store.notice)}", err=True)
@@ -318,8 +399,7 @@ def _mention_problems(built: VaultCards, vault: Path) -> None:
     problems = len(built.diagnostics)
     if problems:
         click.echo(
-            f"{problems} problem{'s' * (problems != 1)} in the notes;"
-            f" run 'flashgen check {vault}' to see them",
+            f"{plural(problems, 'problem')} in the notes; run 'flashgen check {vault}' to see them",
             err=True,
         )
 
@@ -378,6 +458,11 @@ def quiz(
     Example:
       flashgen quiz ~/MyVault --deck Math --new 10
     """
+    from flashgen.cli.screen import run_quiz
+    from flashgen.cli.terminal import check_terminal, fixed_now, local_zone, now
+    from flashgen.review.seeding import seed_review_store
+    from flashgen.review.session import CardFilter, QuizSession
+
     _run(lambda: check_terminal(plain))
     built = _collect(vault)
     _mention_problems(built, vault)
@@ -411,6 +496,10 @@ def stats_command(vault: Path, state: Path | None) -> None:
     Example:
       flashgen stats ~/MyVault
     """
+    from flashgen.cli.screen import make_console, render_stats
+    from flashgen.cli.terminal import local_zone, now
+    from flashgen.review.stats import collect_stats
+
     built = _collect(vault)
     moment = _run(now)
     with _open_store(_store_path(built, state), create=False) as store:
@@ -433,6 +522,8 @@ def orphans(vault: Path, state: Path | None, delete: bool, yes: bool) -> None:
     Example:
       flashgen orphans ~/MyVault --delete
     """
+    from flashgen.cli.terminal import printable
+
     built = _collect(vault)
     path = _store_path(built, state)
     if not path.exists():
@@ -445,11 +536,11 @@ def orphans(vault: Path, state: Path | None, delete: bool, yes: bool) -> None:
             front = " ".join(orphan.front.split())
             click.echo(
                 printable(
-                    f"{orphan.card_id}  {where}  {orphan.reviews}"
-                    f" review{'s' * (orphan.reviews != 1)}  {front[:60] + '…' * (len(front) > 60)}"
+                    f"{orphan.card_id}  {where}  {plural(orphan.reviews, 'review')}"
+                    f"  {front[:60] + '…' * (len(front) > 60)}"
                 ).rstrip()
             )
-        click.echo(f"{len(found)} orphaned card{'s' * (len(found) != 1)} in {path}", err=True)
+        click.echo(f"{plural(len(found), 'orphaned card')} in {path}", err=True)
         if not delete or not found:
             return
         if built.count("error"):
@@ -457,8 +548,9 @@ def orphans(vault: Path, state: Path | None, delete: bool, yes: bool) -> None:
                 "the notes have errors, and cards of unreadable notes would be taken for"
                 f" orphans; fix them first ('flashgen check {vault}')"
             )
-        if not yes:
-            count = f"{len(found)} card{'s' * (len(found) != 1)}"
-            click.confirm(f"Delete the state and review log of {count}?", abort=True)
+        question = f"Delete the state and review log of {plural(len(found), 'card')}?"
+        if not yes and not click.confirm(question, err=True):
+            click.echo("nothing deleted", err=True)
+            return
         removed = _run(lambda: store.delete([orphan.card_id for orphan in found]))
-        click.echo(f"deleted {removed} card{'s' * (removed != 1)}", err=True)
+        click.echo(f"deleted {plural(removed, 'card')}", err=True)

@@ -50,6 +50,6 @@ def test_check_after_edits_leaves_the_state_files_as_they_were(make_vault: MakeV
     (vault / "new.md").write_text(QA.format(q="New?", a="Yes"))
     (vault / "b" / "c.md").unlink()
     before = snapshot(vault.parent)
-    code, _out, err = run_cli("check", str(vault))
-    assert code == 0 and "3 notes read" in err
+    code, out, _err = run_cli("check", str(vault))
+    assert code == 0 and "3 notes read" in out
     assert snapshot(vault.parent) == before
