@@ -23,7 +23,7 @@ restricted unpickler refuses anything else, so a foreign file runs no code):
    (the CRC-32 of the body's bytes, see :func:`save_state`);
 2. body: ``{note path: (size, mtime_ns, sha256, read problems, diagnostics, links,
    cards blob, ids, derived ids, fingerprints, kinds, media)}``: diagnostics as ``(path,
-   line, severity, message)``; links as ``(target, from note, resolved path or None)``;
+   line, severity, message, minor)``; links as ``(target, from note, resolved path or None)``;
    the blob a pickled tuple of card records (``Card.to_record``); ids and derived
    ids joined by NUL; fingerprints 16 bytes per card, concatenated; kinds as ``(kind,
    count)`` pairs; media the vault paths the cards embed.
@@ -319,8 +319,14 @@ def _entries(body: Any) -> dict[str, NoteEntry]:
     return notes
 
 
-def _diagnostic_record(diagnostic: Diagnostic) -> tuple[str, int, str, str]:
-    return (diagnostic.path, diagnostic.line, diagnostic.severity, diagnostic.message)
+def _diagnostic_record(diagnostic: Diagnostic) -> tuple[str, int, str, str, bool]:
+    return (
+        diagnostic.path,
+        diagnostic.line,
+        diagnostic.severity,
+        diagnostic.message,
+        diagnostic.minor,
+    )
 
 
 @dataclass(slots=True)

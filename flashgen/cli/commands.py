@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from flashgen import __version__
+from flashgen.cli.report import Verbosity, plural, prefix_of
 from flashgen.errors import FlashgenError
 
 # Each command imports the stages it needs when it runs: ``flashgen --version`` and
@@ -139,33 +140,56 @@ def _collect(vault: Path, *, save: bool = True) -> VaultCards:
         return _run(lambda: collect(vault, progress=progress, save=save, now=time.time()))
 
 
-def _prefix(vault: Path) -> str:
-    """What diagnostics' vault-relative paths are shown under: the vault as typed."""
-    return f"{vault.as_posix().rstrip('/')}/"
+def _verbosity_options(command: Callable[..., None]) -> Callable[..., None]:
+    """``-q``/``-v``: the command's ``verbosity`` argument (a :class:`Verbosity` value)."""
+    quiet = click.option(
+        "-q",
+        "--quiet",
+        "verbosity",
+        flag_value=Verbosity.QUIET.value,
+        default=Verbosity.NORMAL.value,
+        help="Print errors only.",
+    )
+    verbose = click.option(
+        "-v",
+        "--verbose",
+        "verbosity",
+        flag_value=Verbosity.VERBOSE.value,
+        help="List every diagnostic, one line each (also unchanged notes' and minor ones).",
+    )
+    return quiet(verbose(command))
 
 
-def plural(count: int, word: str) -> str:
-    """``1 note``, ``2 notes``, ``1,000 notes``."""
-    return f"{count:,} {word}{'s' * (count != 1)}"
+def _report(
+    built: VaultCards,
+    vault: Path,
+    strict: bool,
+    verbosity: Verbosity,
+    *,
+    listing: bool = False,
+    summary_err: bool = False,
+) -> int:
+    """Print the diagnostics (on stderr, or stdout for a *listing*) and the summary (stdout,
+    or stderr with *summary_err*); return the exit status."""
+    from flashgen.cli.report import diagnostic_lines
+
+    for line in diagnostic_lines(built.diagnostics, vault, verbosity, built.recalled):
+        click.echo(line, err=not listing)
+    warnings, errors = built.count("warning"), built.count("error")
+    if verbosity is not Verbosity.QUIET:
+        click.echo(_summary(built), err=summary_err)
+    return 1 if errors or (strict and warnings) else 0
 
 
-def _report(built: VaultCards, vault: Path, strict: bool, *, summary_err: bool = False) -> int:
-    """Print the diagnostics (stderr) and the summary (stdout, or stderr with *summary_err*);
-    return the exit status."""
-    from flashgen.cli.terminal import printable
-
-    prefix = _prefix(vault)
-    for diagnostic in built.diagnostics:
-        click.echo(printable(diagnostic.format(prefix)), err=True)
+def _summary(built: VaultCards) -> str:
+    """``10 notes read, 68 cards (basic 3, qa 65), 1 warning, 0 errors``."""
     kinds = ", ".join(f"{kind} {count:,}" for kind, count in sorted(built.kinds().items()))
     warnings, errors = built.count("warning"), built.count("error")
-    click.echo(
+    return (
         f"{plural(built.notes_read, 'note')} read, {plural(built.card_count(), 'card')}"
         + (f" ({kinds})" if kinds else "")
-        + f", {plural(warnings, 'warning')}, {plural(errors, 'error')}",
-        err=summary_err,
+        + f", {plural(warnings, 'warning')}, {plural(errors, 'error')}"
     )
-    return 1 if errors or (strict and warnings) else 0
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -185,7 +209,8 @@ def cli() -> None:
 @output_option
 @click.option("--strict", is_flag=True, help="Treat warnings as errors (exit status 1).")
 @click.option("--diff", is_flag=True, help="List each new (+), changed (~) and removed (-) card.")
-def build(vault: Path, output: Path, strict: bool, diff: bool) -> None:
+@_verbosity_options
+def build(vault: Path, output: Path, strict: bool, diff: bool, verbosity: str) -> None:
     """Build VAULT (default: notes) into an Anki deck, OUTPUT/<vault>.apkg.
 
     Only notes changed since the last build are read again, and the deck is rewritten
@@ -204,7 +229,7 @@ def build(vault: Path, output: Path, strict: bool, diff: bool) -> None:
     before = _deck_stamp(output, vault)
     try:
         built = _collect(vault)
-        status = _report(built, vault, strict)
+        status = _report(built, vault, strict, Verbosity(verbosity))
         export = _run(lambda: update_outputs(built, output, now=time.time(), write_deck=write_apkg))
     except KeyboardInterrupt:  # every write is atomic: the deck is the old one or the new one
         if _deck_stamp(output, vault) == before:
@@ -213,14 +238,15 @@ def build(vault: Path, output: Path, strict: bool, diff: bool) -> None:
             click.echo("interrupted after writing the deck; build again to finish", err=True)
         sys.exit(130)
     for diagnostic in export.summary.diagnostics:  # images that vanished mid-build
-        click.echo(diagnostic.format(_prefix(vault)), err=True)
+        click.echo(diagnostic.format(prefix_of(vault)), err=True)
     if strict and export.summary.diagnostics:
         status = 1
     if diff:
         for line in iter_changes(export):
             click.echo(printable(line))
-    click.echo(export.summary_line())
-    click.echo(_describe_deck(export))
+    if verbosity != Verbosity.QUIET.value:
+        click.echo(export.summary_line())
+        click.echo(_describe_deck(export))
     sys.exit(status)
 
 
@@ -284,7 +310,7 @@ class _WatchPrinter:
     """Prints each rebuild of ``flashgen watch``: new problems, card changes, summary."""
 
     def __init__(self, vault: Path) -> None:
-        self.prefix = _prefix(vault)
+        self.prefix = prefix_of(vault)
         self.vault = vault
         self.seen: set[str] = set()
         self.started = False
@@ -320,20 +346,25 @@ class _WatchPrinter:
 @cli.command()
 @vault_argument
 @click.option("--strict", is_flag=True, help="Treat warnings as errors (exit status 1).")
-def check(vault: Path, strict: bool) -> None:
-    """Report problems in VAULT's notes without writing anything.
+@click.option("-q", "--quiet", is_flag=True, help="List errors only.")
+def check(vault: Path, strict: bool, quiet: bool) -> None:
+    """List every problem in VAULT's notes, one per line, without writing anything.
+
+    Each line reads path:line: severity: message, on stdout, then the summary.
 
     \b
     Example:
       flashgen check ~/MyVault --strict
     """
-    sys.exit(_report(_collect(vault, save=False), vault, strict))
+    verbosity = Verbosity.QUIET if quiet else Verbosity.VERBOSE
+    sys.exit(_report(_collect(vault, save=False), vault, strict, verbosity, listing=True))
 
 
 @cli.command()
 @vault_argument
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array instead of a table.")
-def cards(vault: Path, as_json: bool) -> None:
+@_verbosity_options
+def cards(vault: Path, as_json: bool, verbosity: str) -> None:
     """List the cards VAULT makes, as a table or as JSON.
 
     \b
@@ -365,7 +396,7 @@ def cards(vault: Path, as_json: bool) -> None:
             )
             table.add_row(*(Text(printable(cell)) for cell in cells))  # no rich markup
         Console().print(table)
-    sys.exit(_report(built, vault, strict=False, summary_err=True))
+    sys.exit(_report(built, vault, False, Verbosity(verbosity), summary_err=True))
 
 
 # Review commands: quiz, stats, orphans. The review state lives in VAULT/.flashgen/.
@@ -481,7 +512,7 @@ def quiz(
                 plain=plain,
                 vault_root=built.vault.root,
                 vault_name=built.vault.name,
-                location_prefix=_prefix(vault),
+                location_prefix=prefix_of(vault),
             )
         )
 

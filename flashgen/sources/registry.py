@@ -78,4 +78,5 @@ def extract_cards(
             # A question callout whose content is another source's cards is those cards.
             cards = [c for c in cards if c.kind != CardKind.QA or c.line not in found.replaces]
         cards.extend(found.cards)
+    ctx.report_missing_images()
     return cards, ctx.diagnostics

@@ -1,0 +1,90 @@
+"""How the commands word what they print: counts, diagnostics, the build summary.
+
+Cheap to import (the commands load it at start-up): the build stage is imported only
+when diagnostics are printed.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Collection, Iterator, Sequence
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from flashgen.cli.terminal import printable
+
+if TYPE_CHECKING:
+    from flashgen.build.diagnostics import DiagnosticGroup
+    from flashgen.model import Diagnostic
+
+
+class Verbosity(Enum):
+    """How much of the diagnostics a command prints (``-q``, default, ``-v``)."""
+
+    QUIET = "quiet"
+    """Errors only, and no summary."""
+    NORMAL = "normal"
+    """Each distinct problem once; what notes unchanged since the last build said, and
+    problems that change no card, only counted."""
+    VERBOSE = "verbose"
+    """Every diagnostic, one line each (what ``flashgen check`` prints)."""
+
+
+def plural(count: int, word: str) -> str:
+    """``1 note``, ``2 notes``, ``1,000 notes``."""
+    return f"{count:,} {word}{'s' * (count != 1)}"
+
+
+def prefix_of(vault: Path) -> str:
+    """What diagnostics' vault-relative paths are shown under: the vault as typed."""
+    return f"{vault.as_posix().rstrip('/')}/"
+
+
+def check_command(vault: Path) -> str:
+    """The command that lists every diagnostic of *vault*, as the user would type it."""
+    return f"flashgen check {shlex.quote(str(vault))}"
+
+
+def diagnostic_lines(
+    diagnostics: Sequence[Diagnostic],
+    vault: Path,
+    verbosity: Verbosity,
+    recalled: Collection[Diagnostic] = (),
+) -> Iterator[str]:
+    """The lines that show *diagnostics* at *verbosity*, safe to print on a terminal."""
+    from flashgen.build.diagnostics import group_diagnostics, select_diagnostics
+
+    selection = select_diagnostics(
+        diagnostics,
+        recalled,
+        errors_only=verbosity is Verbosity.QUIET,
+        everything=verbosity is Verbosity.VERBOSE,
+    )
+    prefix = prefix_of(vault)
+    if verbosity is Verbosity.VERBOSE:
+        for diagnostic in selection.shown:
+            yield printable(diagnostic.format(prefix))
+    else:
+        for group in group_diagnostics(selection.shown):
+            yield printable(_group_line(group, vault))
+    reasons = {
+        "from notes unchanged since the last build": selection.unchanged,
+        "about images no card shows": selection.minor,
+    }
+    given = [(reason, count) for reason, count in reasons.items() if count]
+    if len(given) == 1:
+        [(reason, count)] = given
+        yield f"{plural(count, 'warning')} {reason} not shown ('{check_command(vault)}' lists all)"
+    elif given:
+        parts = " and ".join(f"{count:,} {reason}" for reason, count in given)
+        total = plural(selection.unchanged + selection.minor, "warning")
+        yield f"{total} not shown, {parts} ('{check_command(vault)}' lists all)"
+
+
+def _group_line(group: DiagnosticGroup, vault: Path) -> str:
+    line = group.first.format(prefix_of(vault))
+    if group.count == 1:
+        return line
+    where = f"in {plural(group.notes, 'note')}" if group.notes > 1 else "in this note"
+    return f"{line} ({group.count:,} times {where}; '{check_command(vault)}' lists every one)"
