@@ -26,8 +26,8 @@ import watchfiles
 
 from flashgen.build.outputs import DeckWriter, Export, update_outputs
 from flashgen.build.pipeline import VaultCards, collect
-from flashgen.errors import FlashgenError, VaultNotFound
-from flashgen.vault.index import SKIPPED_FOLDERS
+from flashgen.errors import FlashgenError
+from flashgen.vault.index import SKIPPED_FOLDERS, check_vault_folder
 
 DEBOUNCE_MS = 1_000
 """Longest time events are gathered into one rebuild."""
@@ -96,10 +96,7 @@ def watch_vault(
     or on Ctrl-C while waiting; Ctrl-C during a build raises ``KeyboardInterrupt``.
     *clock* gives the build time (``update_outputs``'s *now*); *write_deck* writes decks.
     """
-    if not root.is_dir():
-        raise VaultNotFound(
-            f"vault folder not found: {root} (pass the folder that holds your notes)"
-        )
+    check_vault_folder(root)
     events = VaultFilter(root, output)
     batches = watchfiles.watch(
         events.root,

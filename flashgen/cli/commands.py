@@ -96,7 +96,9 @@ output_option = click.option(
     help="Folder for the deck and listing.",
 )
 # Not click.Path(file_okay=False): the library says in one line what to pass instead.
-vault_argument = click.argument("vault", default=DEFAULT_VAULT, type=click.Path(path_type=Path))
+vault_argument = click.argument(
+    "vault", default=DEFAULT_VAULT, type=click.Path(readable=False, path_type=Path)
+)
 
 
 def _run(action: Callable[[], T]) -> T:
@@ -230,6 +232,12 @@ def build(vault: Path, output: Path, strict: bool, diff: bool, verbosity: str) -
     try:
         built = _collect(vault)
         status = _report(built, vault, strict, Verbosity(verbosity))
+        if not built.card_count() and not built.removed:  # an empty deck helps no one
+            from flashgen.cli.report import no_cards_line
+
+            if verbosity != Verbosity.QUIET.value:
+                click.echo(no_cards_line(built.config))
+            sys.exit(status)
         export = _run(lambda: update_outputs(built, output, now=time.time(), write_deck=write_apkg))
     except KeyboardInterrupt:  # every write is atomic: the deck is the old one or the new one
         if _deck_stamp(output, vault) == before:
@@ -425,6 +433,15 @@ def _open_store(path: Path, **options: Any) -> ReviewStore:
     return store
 
 
+def _state_writable(vault: Path) -> bool:
+    """Whether flashgen can write its state folder in *vault* (true when unsure)."""
+    import os
+
+    folder = vault / ".flashgen"
+    target = folder if folder.is_dir() else vault
+    return not target.is_dir() or os.access(target, os.W_OK)
+
+
 def _mention_problems(built: VaultCards, vault: Path) -> None:
     """One line on stderr when the notes have problems; ``check`` lists them."""
     problems = len(built.diagnostics)
@@ -495,7 +512,13 @@ def quiz(
     from flashgen.review.session import CardFilter, QuizSession
 
     _run(lambda: check_terminal(plain))
-    built = _collect(vault)
+    writable = _state_writable(vault)
+    if state is None and not writable:
+        raise click.ClickException(
+            f"{vault} is read-only, and the review state is kept in it ({vault}/.flashgen/);"
+            f" keep it elsewhere with --state, e.g. flashgen quiz {vault} --state ~/reviews.sqlite3"
+        )
+    built = _collect(vault, save=writable)  # a read-only vault: no cache, the same ids
     _mention_problems(built, vault)
     cards = CardFilter(decks, tags, notes).select(built.cards)
     if built.cards and not cards:

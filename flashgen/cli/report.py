@@ -16,6 +16,7 @@ from flashgen.cli.terminal import printable
 
 if TYPE_CHECKING:
     from flashgen.build.diagnostics import DiagnosticGroup
+    from flashgen.config import Config
     from flashgen.model import Diagnostic
 
 
@@ -88,3 +89,26 @@ def _group_line(group: DiagnosticGroup, vault: Path) -> str:
         return line
     where = f"in {plural(group.notes, 'note')}" if group.notes > 1 else "in this note"
     return f"{line} ({group.count:,} times {where}; '{check_command(vault)}' lists every one)"
+
+
+def no_cards_line(config: Config) -> str:
+    """Why a vault made no cards: the syntaxes flashgen reads there, and where the README
+    tells more."""
+    spaced = "obsidian-spaced-repetition cards (Q::A, ?, ==cloze==)"
+    if config.spaced_tags:
+        spaced += " in notes tagged " + " or ".join(f"#{tag}" for tag in config.spaced_tags)
+    syntaxes = {
+        "question callouts (> [!question] …)": config.questions,
+        "'X vs. Y' sections": config.comparisons,
+        spaced: config.spaced,
+        "Obsidian_to_Anki START … END blocks": config.o2a,
+    }
+    read = [name for name, on in syntaxes.items() if on]
+    if not read:
+        return "no cards, so no deck written: every source is off in flashgen.yaml (sources:)"
+    listed = ", ".join(read[:-1]) + (" and " if len(read) > 1 else "") + read[-1]
+    selected = f" among notes tagged {', '.join(config.tags)}" if config.tags else ""
+    return (
+        f"no cards, so no deck written: flashgen reads {listed}{selected};"
+        " see 'Card syntax' in the README"
+    )

@@ -131,12 +131,30 @@ def is_note_path(path: str) -> bool:
     return lowered.endswith(NOTE_SUFFIX) and not lowered.endswith(".excalidraw.md")
 
 
-def scan_vault(root: Path) -> VaultIndex:
-    """List the files of the vault at *root*, skipping Obsidian's own and hidden folders."""
+def check_vault_folder(root: Path) -> None:
+    """Raise :class:`VaultNotFound`, saying what to pass instead, unless *root* is a folder
+    that can be read."""
+    if root.is_file():
+        raise VaultNotFound(
+            f"{root} is a file, not a vault folder: pass the folder that holds your notes,"
+            f" such as {root.parent}"
+        )
     if not root.is_dir():
         raise VaultNotFound(
             f"vault folder not found: {root} (pass the folder that holds your notes)"
         )
+    try:
+        with os.scandir(root):
+            pass
+    except OSError as err:
+        raise VaultNotFound(
+            f"cannot read the vault folder {root} ({err.strerror}); check its permissions"
+        ) from err
+
+
+def scan_vault(root: Path) -> VaultIndex:
+    """List the files of the vault at *root*, skipping Obsidian's own and hidden folders."""
+    check_vault_folder(root)
     index = VaultIndex(root=root.resolve())
     if not _is_utf8(index.root.name):
         # The name becomes the deck's, and no deck or link can hold undecodable bytes.
