@@ -520,7 +520,11 @@ def quiz(
         )
     built = _collect(vault, save=writable)  # a read-only vault: no cache, the same ids
     _mention_problems(built, vault)
-    cards = CardFilter(decks, tags, notes).select(built.cards)
+    chosen = CardFilter(decks, tags, notes)
+    unmatched = chosen.unmatched(built.cards)
+    if unmatched:
+        raise click.ClickException("; ".join(unmatched))
+    cards = chosen.select(built.cards)
     if built.cards and not cards:
         raise click.ClickException("no card matches --deck/--tag/--note; check the spelling")
     fuzz = _run(fixed_now) is None

@@ -117,3 +117,42 @@ def test_quiz_on_a_read_only_vault_suggests_state(make_vault: MakeVault, tmp_pat
     elsewhere = _as_nobody(tmp_path, "quiz", "vault", "--plain", "--state", "reviews.sqlite3")
     assert elsewhere.returncode == 0 and elsewhere.stderr == ""
     assert "Q?" in elsewhere.stdout and (tmp_path / "reviews.sqlite3").is_file()
+
+
+def filter_vault(make_vault: MakeVault) -> Path:
+    return make_vault(
+        {
+            "Physics/Waves/sound.md": "#acoustics/loud\n\n"
+            + QA.format(q="Speed of sound?", a="343"),
+            "Physics/heat.md": QA.format(q="Boiling point?", a="100"),
+            "Physiology/heart.md": QA.format(q="Chambers?", a="4"),
+        }
+    )
+
+
+def test_deck_by_a_sub_deck_s_own_name(make_vault: MakeVault) -> None:
+    vault = filter_vault(make_vault)
+    env = {"FLASHGEN_NOW": "2026-01-01T09:00:00Z"}
+    for name in ("Waves", "waves", "Physics::Waves", "physics/waves", "vault::Physics::Waves"):
+        code, out, err = run_cli("quiz", str(vault), "--plain", "--deck", name, input="", env=env)
+        assert (code, err) == (0, ""), name
+        assert "Speed of sound?" in out and "Boiling point?" not in out, name
+    code, out, _ = run_cli("quiz", str(vault), "--plain", "--deck", "PHYSICS", input="", env=env)
+    assert code == 0 and "new 2" in out and "Chambers?" not in out
+    code, out, _ = run_cli("quiz", str(vault), "--plain", "--tag", "LOUD", input="", env=env)
+    assert code == 0 and "new 1" in out
+
+
+def test_a_deck_or_tag_that_names_nothing_lists_the_closest(make_vault: MakeVault) -> None:
+    vault = filter_vault(make_vault)
+    assert run_cli("quiz", str(vault), "--plain", "--deck", "Physcs", input="") == (
+        1,
+        "",
+        "Error: no deck 'Physcs' among the cards; the closest: vault::Physics,"
+        " vault::Physics::Waves\n",
+    )
+    assert run_cli("quiz", str(vault), "--plain", "--tag", "acoustic", input="") == (
+        1,
+        "",
+        "Error: no tag 'acoustic' among the cards; the closest: acoustics/loud\n",
+    )
