@@ -282,11 +282,16 @@ def _describe_deck(export: Export) -> str:
 @cli.command()
 @vault_argument
 @output_option
-def watch(vault: Path, output: Path) -> None:
+@click.option(
+    "--diff", is_flag=True, help="Also list each card added (+), changed (~), removed (-)."
+)
+@_verbosity_options
+def watch(vault: Path, output: Path, diff: bool, verbosity: str) -> None:
     """Rebuild VAULT's deck whenever a note or an image changes, until Ctrl-C (or SIGTERM).
 
-    Each rebuild lists the cards added (+), changed (~) and removed (-) and the
-    problems that appeared; a broken edit is reported and watching goes on.
+    The first build prints its summary; each rebuild one line: the time, the files
+    touched, and the cards added (+), changed (~) and removed (-), then the problems
+    of the notes that changed. A broken edit is reported and watching goes on.
 
     \b
     Example:
@@ -295,7 +300,7 @@ def watch(vault: Path, output: Path) -> None:
     from flashgen.anki.package import write_apkg
     from flashgen.build.watch import watch_vault
 
-    printer = _WatchPrinter(vault)
+    printer = _WatchPrinter(vault, Verbosity(verbosity), diff)
     # A service manager's stop (SIGTERM) ends the watch as Ctrl-C does.
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
@@ -315,39 +320,44 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 
 
 class _WatchPrinter:
-    """Prints each rebuild of ``flashgen watch``: new problems, card changes, summary."""
+    """Prints each build of ``flashgen watch``: the first one's summary, then a line per
+    rebuild, and the problems of the notes that changed."""
 
-    def __init__(self, vault: Path) -> None:
-        self.prefix = prefix_of(vault)
+    def __init__(self, vault: Path, verbosity: Verbosity, diff: bool) -> None:
         self.vault = vault
-        self.seen: set[str] = set()
-        self.started = False
+        self.verbosity = verbosity
+        self.diff = diff
 
     def __call__(self, rebuild: Rebuild) -> None:
         from flashgen.build.outputs import iter_changes
-        from flashgen.cli.terminal import printable
+        from flashgen.cli.report import diagnostic_lines, watch_line
+        from flashgen.cli.terminal import local_zone, now, printable
 
-        if rebuild.changed:
-            names = ", ".join(rebuild.changed[:3])
-            more = len(rebuild.changed) - 3
-            click.echo(f"changed: {names}" + (f" and {more} more" if more > 0 else ""), err=True)
-        if rebuild.built is not None:
-            lines = [printable(d.format(self.prefix)) for d in rebuild.built.diagnostics]
-            for line in lines:
-                if line not in self.seen:
-                    click.echo(line, err=True)
-            self.seen = set(lines)
+        first = rebuild.changed == ()
+        built, export = rebuild.built, rebuild.export
+        if built is not None:
+            for line in diagnostic_lines(
+                built.diagnostics, self.vault, self.verbosity, built.recalled, counts=first
+            ):
+                click.echo(line, err=True)
         if rebuild.error is not None:
             click.echo(f"Error: {rebuild.error}; still watching", err=True)
-        if rebuild.export is not None:
-            for diagnostic in rebuild.export.summary.diagnostics:
-                click.echo(diagnostic.format(self.prefix), err=True)
-            for line in iter_changes(rebuild.export):
-                click.echo(printable(line))
-            click.echo(
-                f"{rebuild.export.summary_line()}; {_describe_deck(rebuild.export)}", err=True
-            )
-        if rebuild.changed == ():
+        if export is not None:
+            for diagnostic in export.summary.diagnostics:
+                click.echo(printable(diagnostic.format(prefix_of(self.vault))), err=True)
+            if self.diff:
+                for line in iter_changes(export):
+                    click.echo(printable(line))
+            if self.verbosity is Verbosity.QUIET:
+                pass
+            elif first and built is not None:
+                click.echo(_summary(built))
+                click.echo(export.summary_line())
+                click.echo(_describe_deck(export))
+            elif not first:
+                at = now().astimezone(local_zone())
+                click.echo(printable(watch_line(at, rebuild, export)))
+        if first:
             click.echo(f"watching {self.vault} for changes (Ctrl-C to stop)", err=True)
 
 

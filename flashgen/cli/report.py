@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Collection, Iterator, Sequence
+from datetime import datetime
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +17,8 @@ from flashgen.cli.terminal import printable
 
 if TYPE_CHECKING:
     from flashgen.build.diagnostics import DiagnosticGroup
+    from flashgen.build.outputs import Export
+    from flashgen.build.watch import Rebuild
     from flashgen.config import Config
     from flashgen.model import Diagnostic
 
@@ -52,8 +55,11 @@ def diagnostic_lines(
     vault: Path,
     verbosity: Verbosity,
     recalled: Collection[Diagnostic] = (),
+    *,
+    counts: bool = True,
 ) -> Iterator[str]:
-    """The lines that show *diagnostics* at *verbosity*, safe to print on a terminal."""
+    """The lines that show *diagnostics* at *verbosity*, safe to print on a terminal;
+    with *counts*, a last line counting those left out."""
     from flashgen.build.diagnostics import group_diagnostics, select_diagnostics
 
     selection = select_diagnostics(
@@ -73,7 +79,7 @@ def diagnostic_lines(
         "from notes unchanged since the last build": selection.unchanged,
         "about images no card shows": selection.minor,
     }
-    given = [(reason, count) for reason, count in reasons.items() if count]
+    given = [(reason, count) for reason, count in reasons.items() if count and counts]
     if len(given) == 1:
         [(reason, count)] = given
         yield f"{plural(count, 'warning')} {reason} not shown ('{check_command(vault)}' lists all)"
@@ -112,3 +118,19 @@ def no_cards_line(config: Config) -> str:
         f"no cards, so no deck written: flashgen reads {listed}{selected};"
         " see 'Card syntax' in the README"
     )
+
+
+def watch_line(at: datetime, rebuild: Rebuild, export: Export) -> str:
+    """``09:12:03 a.md, new b.md, renamed c.md → d.md: +1 new ~0 changed -0 removed``."""
+    touched = rebuild.touched
+    names = [
+        *touched.edited,
+        *(f"new {path}" for path in touched.added),
+        *(f"deleted {path}" for path in touched.deleted),
+        *(f"renamed {old} → {new}" for old, new in touched.renamed),
+    ] or list(rebuild.changed)
+    shown = ", ".join(names[:3]) + (f" and {len(names) - 3:,} more" if len(names) > 3 else "")
+    changes = (
+        f"+{export.count('+'):,} new ~{export.count('~'):,} changed -{export.count('-'):,} removed"
+    )
+    return f"{at:%H:%M:%S} {shown}: {changes}"
