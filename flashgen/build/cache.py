@@ -339,7 +339,7 @@ class LinkRecorder(VaultIndex):
     @classmethod
     def of(cls, vault: VaultIndex) -> LinkRecorder:
         """A recorder over the files of *vault*."""
-        return cls(root=vault.root, files=vault.files)
+        return cls(root=vault.root, files=vault.files, settings=vault.settings)
 
     def resolve(self, target: str, from_note: str) -> str | None:
         """Resolve as :meth:`VaultIndex.resolve` does, and remember the answer."""
