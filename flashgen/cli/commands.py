@@ -383,7 +383,10 @@ def check(vault: Path, strict: bool, quiet: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array instead of a table.")
 @_verbosity_options
 def cards(vault: Path, as_json: bool, verbosity: str) -> None:
-    """List the cards VAULT makes, as a table or as JSON.
+    """List the cards VAULT makes: a table on a terminal, else one line per card, or JSON.
+
+    Piped, each card is one line of tab-separated fields: id, kind, front, note:line,
+    deck (the front on one line, whole).
 
     \b
     Example:
@@ -401,6 +404,10 @@ def cards(vault: Path, as_json: bool, verbosity: str) -> None:
     if as_json:
         text = json.dumps([card.to_dict() for card in built.cards], indent=1, ensure_ascii=False)
         click.echo(text.encode("utf-8", errors="replace").decode("utf-8"))
+    elif not sys.stdout.isatty():  # for grep, cut and awk: no box drawing, nothing cut
+        for card in built.cards:
+            cells = (card.id, card.kind, card.front, f"{card.note}:{card.line}", card.deck)
+            click.echo("\t".join(printable(" ".join(cell.split())) for cell in cells))
     else:
         table = Table("id", "kind", "front", "where", "deck", show_lines=False)
         for card in built.cards:

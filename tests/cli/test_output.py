@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
+import pexpect
 import pytest
 
 from bench.o2a_unknown import generate
@@ -13,7 +16,7 @@ from flashgen.build import pipeline
 from flashgen.build.diagnostics import DiagnosticGroup, group_diagnostics, select_diagnostics
 from flashgen.build.pipeline import VaultCards
 from flashgen.model import Diagnostic
-from tests.conftest import MakeVault
+from tests.conftest import REPO, MakeVault
 from tests.helpers import PNG, QA, run_cli
 
 UNKNOWN = (
@@ -138,3 +141,37 @@ def test_errors_are_always_selected() -> None:
     assert (selection.unchanged, selection.minor, selection.left_out) == (1, 1, 2)
     quiet = select_diagnostics([old_error, old_warning, minor], errors_only=True)
     assert (quiet.shown, quiet.warnings) == ((old_error,), 2)
+
+
+def test_cards_piped_is_one_tab_separated_line_per_card(make_vault: MakeVault) -> None:
+    vault = make_vault(
+        {
+            "Geo/a.md": "---\ntags: [flashcards]\n---\nKenya::Nairobi\n\n"
+            + QA.format(q="What is the capital\tof France, a city with a long history?", a="Paris"),
+        }
+    )
+    code, stdout, err = run_cli("cards", str(vault))
+    assert code == 0
+    rows = [line.split("\t") for line in stdout.splitlines()]
+    assert [row[1:] for row in rows] == [
+        [
+            "qa",
+            "What is the capital of France, a city with a long history?",
+            "Geo/a.md:6",
+            "vault::Geo",
+        ],
+        ["basic", "Kenya", "Geo/a.md:4", "vault::Geo"],
+    ]
+    assert all(len(row[0]) == 16 for row in rows)
+    assert err == "1 note read, 2 cards (basic 1, qa 1), 0 warnings, 0 errors\n"
+
+
+def test_cards_on_a_terminal_is_a_table(make_vault: MakeVault) -> None:
+    vault = make_vault({"a.md": QA.format(q="Shown in a table?", a="Yes")})
+    env = {**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "100"}
+    child = pexpect.spawn(
+        sys.executable, ["-m", "flashgen", "cards", str(vault)], env=env, encoding="utf-8"
+    )
+    child.expect(pexpect.EOF, timeout=30)
+    screen = child.before
+    assert "┃" in screen and "│ Shown in a table? │" in screen and "\t" not in screen
