@@ -481,10 +481,18 @@ def _mention_problems(built: VaultCards, vault: Path) -> None:
     help="New cards to show this session.",
 )
 @click.option(
-    "--deck", "decks", multiple=True, help="Only this deck and its subdecks (repeatable)."
+    "--deck",
+    "decks",
+    multiple=True,
+    help="Only this deck and its subdecks, any case; the decks above may be left out"
+    " (Physics is Vault::Physics) (repeatable).",
 )
 @click.option(
-    "--tag", "tags", multiple=True, help="Only cards with this tag or a child tag (repeatable)."
+    "--tag",
+    "tags",
+    multiple=True,
+    help="Only cards with this tag or a child tag, any case; its parents may be left out"
+    " (repeatable).",
 )
 @click.option(
     "--note",
@@ -590,8 +598,10 @@ def stats_command(vault: Path, state: Path | None) -> None:
 def orphans(vault: Path, state: Path | None, delete: bool, yes: bool) -> None:
     """List cards with review history that VAULT's notes no longer make.
 
-    A card becomes an orphan when its question is deleted or reworded; its state
-    is kept in case it comes back. --delete removes it for good.
+    A card becomes an orphan when it is deleted from the notes, or rewritten beyond
+    recognition (a front less than 90% alike and another answer: smaller edits keep
+    the card's history); its state is kept in case it comes back. --delete removes
+    it for good.
 
     \b
     Example:
