@@ -57,7 +57,6 @@ class CardFilter:
         """The cards that match, in their order."""
         return [card for card in cards if self.matches(card)]
 
-
     def unmatched(self, cards: Sequence[Card]) -> list[str]:
         """A line for each ``--deck`` or ``--tag`` value that names nothing in *cards*,
         with the closest names there are."""
