@@ -13,8 +13,6 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from flashgen.cli.terminal import printable
-
 if TYPE_CHECKING:
     from flashgen.build.diagnostics import DiagnosticGroup
     from flashgen.build.outputs import Export
@@ -61,6 +59,7 @@ def diagnostic_lines(
     """The lines that show *diagnostics* at *verbosity*, safe to print on a terminal;
     with *counts*, a last line counting those left out."""
     from flashgen.build.diagnostics import group_diagnostics, select_diagnostics
+    from flashgen.cli.terminal import printable
 
     selection = select_diagnostics(
         diagnostics,
