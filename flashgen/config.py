@@ -51,6 +51,16 @@ class Config:
     """``anki.sanitize_html``: strip scripts, event handlers and ``javascript:`` links from
     the HTML of the Anki deck (by default the notes' own HTML is kept as written)."""
 
+    strict_line_breaks: bool | None = None
+    """``markdown.strict_line_breaks``: a single newline inside a paragraph is only a space
+    (true) or a line break (false); unset, the vault's own Obsidian setting decides
+    (``.obsidian/app.json`` ``strictLineBreaks``, off by default)."""
+
+    def line_breaks(self, strict_in_obsidian: bool) -> bool:
+        """Whether a single newline shows as a line break, given the vault's Obsidian setting."""
+        strict = strict_in_obsidian if self.strict_line_breaks is None else self.strict_line_breaks
+        return not strict
+
     def stamp(self) -> str:
         """A string that changes whenever a setting does (for caches)."""
         return repr(tuple(getattr(self, f.name) for f in fields(self)))
@@ -77,6 +87,7 @@ _SCHEMA: dict[str, dict[str, tuple[str, type, str]]] = {
         "curly_cloze": ("curly_cloze", bool, "true or false"),
     },
     "anki": {"sanitize_html": ("sanitize_html", bool, "true or false")},
+    "markdown": {"strict_line_breaks": ("strict_line_breaks", bool, "true or false")},
 }
 
 
@@ -131,6 +142,8 @@ def parse_config(data: Any) -> Config:
                     f"{CONFIG_NAME}: unknown key '{section}.{key}' (known: {', '.join(keys)})"
                 )
             name, expected, description = spec
+            if value is None and getattr(_DEFAULTS, name) is None:
+                continue  # "strict_line_breaks:" left empty: unset, as if not written
             if isinstance(value, list) and expected is list:
                 if not all(isinstance(item, str) for item in value):
                     raise ConfigError(f"{CONFIG_NAME}: '{section}.{key}' should be {description}")
@@ -142,6 +155,9 @@ def parse_config(data: Any) -> Config:
             else:
                 raise ConfigError(f"{CONFIG_NAME}: '{section}.{key}' should be {description}")
     return Config(**values)
+
+
+_DEFAULTS = Config()
 
 
 NOTE_KEY = "flashgen"

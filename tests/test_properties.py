@@ -16,8 +16,8 @@ from flashgen.config import Config
 from flashgen.identity.keys import derive_ids
 from flashgen.markdown.note import parse_note
 from flashgen.markdown.source import Delimited
+from flashgen.sources.history import SR_COMMENT
 from flashgen.sources.registry import extract_cards
-from flashgen.sources.spaced import SR_COMMENT
 from flashgen.vault.index import FileStamp, VaultIndex
 from flashgen.vault.notes import NoteSource, decode_note
 

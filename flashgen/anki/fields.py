@@ -35,7 +35,7 @@ paragraph would strip) and holds none of ``_SPECIAL``. Headings and short answer
 mostly are such text, and skip the parser."""
 
 
-def to_html(markdown: str, media_names: Mapping[str, str]) -> str:
+def to_html(markdown: str, media_names: Mapping[str, str], *, line_breaks: bool = False) -> str:
     """Render a card's Markdown *markdown* as HTML for an Anki field.
 
     *media_names* maps each vault-relative image path the card may embed to the name
@@ -43,11 +43,12 @@ def to_html(markdown: str, media_names: Mapping[str, str]) -> str:
     shown as a visible ``<span class="missing">`` placeholder.  Text is HTML-escaped,
     but raw HTML written in the note is kept as written: the notes are the user's own,
     and HTML is how Obsidian users add what Markdown cannot express (``<sub>``, ``<br>``).
-    A single paragraph is returned without its ``<p>``.
+    A single paragraph is returned without its ``<p>``. With *line_breaks*, a single
+    newline inside a paragraph is a ``<br>`` (Obsidian's default, "Strict line breaks" off).
     """
     if _PLAIN.fullmatch(markdown):
         return markdown
-    html: str = _parser().render(markdown, {_MEDIA_KEY: media_names}).strip("\n")
+    html: str = _parser(line_breaks).render(markdown, {_MEDIA_KEY: media_names}).strip("\n")
     # A lone paragraph goes without its <p>, as Anki's editor writes a one-line field.
     if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
         return html[3:-4]
@@ -58,14 +59,15 @@ def to_inline_html(markdown: str, media_names: Mapping[str, str]) -> str:
     """Render one line of Markdown (a title, a heading) as HTML without a ``<p>`` around it."""
     if _PLAIN.fullmatch(markdown):
         return markdown
-    html: str = _parser().renderInline(markdown, {_MEDIA_KEY: media_names})
+    html: str = _parser(False).renderInline(markdown, {_MEDIA_KEY: media_names})
     return html
 
 
 @cache
-def _parser() -> MarkdownIt:
-    """The Obsidian parser with Anki render rules; built once, never changed afterwards."""
-    md = make_parser()
+def _parser(line_breaks: bool = False) -> MarkdownIt:
+    """The Obsidian parser with Anki render rules; built once per *line_breaks*, never
+    changed afterwards."""
+    md = make_parser(breaks=line_breaks)
     md.add_render_rule("math_inline", _render_math_inline)
     md.add_render_rule("math_inline_double", _render_math_display)
     md.add_render_rule("math_block", _render_math_block)

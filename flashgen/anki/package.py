@@ -85,6 +85,7 @@ def write_apkg(
     timestamp: float,
     render_cache: Path | None = None,
     sanitize_html: bool = False,
+    line_breaks: bool = False,
 ) -> DeckSummary:
     """Write *cards* to the Anki package *out*, replacing it atomically.
 
@@ -95,7 +96,8 @@ def write_apkg(
     between builds for Anki to update imported notes. With *render_cache*, cards whose
     fields that file holds are not rendered again, and the file is updated. With
     *sanitize_html*, scripts, event handlers and ``javascript:`` links are removed from
-    the fields (see :mod:`flashgen.sanitize`); by default the notes' HTML is kept.
+    the fields (see :mod:`flashgen.sanitize`); by default the notes' HTML is kept. With
+    *line_breaks*, a single newline inside a paragraph shows as a line break.
     Raises ``OutputError`` when the package cannot be written; *out* is then unchanged.
     """
     _check_unique_ids(cards)
@@ -105,7 +107,9 @@ def write_apkg(
     names = {path: name for path, (name, _data) in media.items()}
     files = {name: data for name, data in media.values()}
     with bulk():  # a note, its fields and its tags for each card: none in a cycle
-        renderer = _Renderer(found=_load_renders(render_cache), sanitize=sanitize_html)
+        renderer = _Renderer(
+            found=_load_renders(render_cache), sanitize=sanitize_html, line_breaks=line_breaks
+        )
         decks = _build_decks(cards, names, vault_name, renderer)
         _write_package(genanki.Package(decks), files, out, timestamp, _review_history(cards))
     if render_cache is not None:

@@ -39,7 +39,12 @@ _RENDER_CACHE_VERSION = 1
 
 
 def _field_html(
-    markdown: str, media: Mapping[str, str], *, inline: bool = False, sanitize: bool = False
+    markdown: str,
+    media: Mapping[str, str],
+    *,
+    inline: bool = False,
+    sanitize: bool = False,
+    line_breaks: bool = False,
 ) -> str:
     """The HTML of one field of an exported note (or one heading of its context).
 
@@ -48,7 +53,10 @@ def _field_html(
     cache, keyed by ``_render_stamp``: flashgen's own code is in it, but a library called
     here must add its version there.
     """
-    html = to_inline_html(markdown, media) if inline else to_html(markdown, media)
+    if inline:
+        html = to_inline_html(markdown, media)
+    else:
+        html = to_html(markdown, media, line_breaks=line_breaks)
     return sanitize_html(html) if sanitize else html
 
 
@@ -70,12 +78,23 @@ class _Renderer:
     """Context headings rendered this time: the cards of a section share theirs."""
     sanitize: bool = False
     """Whether fields go through :func:`flashgen.sanitize.sanitize_html`."""
+    line_breaks: bool = False
+    """Whether a single newline inside a paragraph is a line break (see ``to_html``)."""
 
     def fields(self, card: Card, media: Mapping[str, str]) -> tuple[str, ...]:
         """Front, back and context, then for a comparison its title and others."""
         items = tuple(media.items())
         comparison = card.kind.is_comparison
-        what = (self.sanitize, comparison, card.front, card.back, card.context, card.extra, items)
+        what = (
+            self.sanitize,
+            self.line_breaks,
+            comparison,
+            card.front,
+            card.back,
+            card.context,
+            card.extra,
+            items,
+        )
         key = hashlib.blake2b(repr(what).encode(), digest_size=16).digest()
         fields = self.kept.get(key)
         if fields is not None:
@@ -96,10 +115,13 @@ class _Renderer:
     def _render(
         self, card: Card, media: Mapping[str, str], items: _MediaItems, comparison: bool
     ) -> tuple[str, ...]:
-        context = CONTEXT_SEPARATOR.join(self._heading(text, media, items) for text in card.context)
-        clean = self.sanitize
-        front = _field_html(card.front, media, sanitize=clean)
-        back = _field_html(card.back, media, sanitize=clean)
+        headings = card.context
+        if comparison and headings and headings[-1] == card.get("title"):
+            headings = headings[:-1]  # the Title field shows it: the comparison's title once
+        context = CONTEXT_SEPARATOR.join(self._heading(text, media, items) for text in headings)
+        clean, breaks = self.sanitize, self.line_breaks
+        front = _field_html(card.front, media, sanitize=clean, line_breaks=breaks)
+        back = _field_html(card.back, media, sanitize=clean, line_breaks=breaks)
         if not comparison:
             return (front, back, context)
         title = _field_html(card.get("title"), media, inline=True, sanitize=clean)

@@ -47,7 +47,8 @@ class DeckWriter(Protocol):
 
     Media paths in the cards are read from *vault_root*; *vault_name* names the vault in
     links back to the notes; *timestamp* stamps the deck; *render_cache* is a file the
-    writer may keep rendered fields in; *sanitize_html* strips scripts from the HTML.
+    writer may keep rendered fields in; *sanitize_html* strips scripts from the HTML;
+    *line_breaks* shows a single newline inside a paragraph as a line break.
     """
 
     def __call__(
@@ -60,6 +61,7 @@ class DeckWriter(Protocol):
         timestamp: float,
         render_cache: Path | None,
         sanitize_html: bool,
+        line_breaks: bool,
     ) -> DeckSummary: ...
 
 
@@ -186,6 +188,7 @@ def update_outputs(
         timestamp=package_timestamp(now, deck),
         render_cache=out_dir / f".{built.vault.name}.apkg.render",
         sanitize_html=built.config.sanitize_html,
+        line_breaks=built.line_breaks,
     )
     if summary.diagnostics:  # an image could not be read: the next build writes the deck again
         digest = b""
@@ -209,8 +212,8 @@ def _deck_digest(built: VaultCards, kept: Sequence[Card]) -> bytes:
     """What the deck's bytes depend on, apart from its timestamp."""
     ids, prints, media = built.content()
     digest = hashlib.blake2b(digest_size=20)
-    sanitized = built.config.sanitize_html  # the same cards, other HTML
-    digest.update(f"{__version__}\0{code_stamp()}\0{built.vault.name}\0{sanitized}\0".encode())
+    html = (built.config.sanitize_html, built.line_breaks)  # the same cards, other HTML
+    digest.update(f"{__version__}\0{code_stamp()}\0{built.vault.name}\0{html}\0".encode())
     digest.update(ids.encode())
     digest.update(prints)
     for card in kept:

@@ -71,6 +71,13 @@ class VaultCards:
     _cards: list[Card] | None = None
 
     @property
+    def line_breaks(self) -> bool:
+        """Whether a single newline inside a paragraph shows as a line break (as Obsidian
+        does by default): ``markdown.strict_line_breaks`` of ``flashgen.yaml``, else the
+        vault's own setting. The deck writer and the quiz render cards with it."""
+        return self.config.line_breaks(self.vault.settings.strict_line_breaks)
+
+    @property
     def cards(self) -> list[Card]:
         """Every card, in note order."""
         if self._cards is None:

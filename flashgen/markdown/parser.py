@@ -28,13 +28,15 @@ def parser() -> MarkdownIt:
     return make_parser()
 
 
-def make_parser() -> MarkdownIt:
+def make_parser(*, breaks: bool = False) -> MarkdownIt:
     """Return a new Markdown parser for Obsidian notes.
 
-    Math follows :mod:`.math`: a price such as ``costs $5 and $10`` stays text.
+    Math follows :mod:`.math`: a price such as ``costs $5 and $10`` stays text. With
+    *breaks*, a single newline inside a paragraph renders as a line break (``<br>``), as
+    Obsidian shows it unless "Strict line breaks" is on; parsing is the same either way.
     """
     md = (
-        MarkdownIt("commonmark", {"html": True})
+        MarkdownIt("commonmark", {"html": True, "breaks": breaks})
         .enable(["table", "strikethrough"])
         .use(front_matter_plugin)
         .use(mark_plugin)

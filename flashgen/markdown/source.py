@@ -178,6 +178,40 @@ _BLANK_LINE_RE = re.compile(r"\n[ \t>]*\n")
 """A blank line, also inside a blockquote: it ends a paragraph."""
 
 
+# --- comments ------------------------------------------------------------------------------
+
+_COMMENT_RE = re.compile(r"<!--.*?-->|%%.*?%%", re.DOTALL)
+
+
+def strip_comments(source: str) -> str:
+    """*source* without its comments, which Obsidian never shows: HTML comments
+    (``<!-- … -->``) and Obsidian's own (``%% … %%``, inline or over several lines).
+
+    Comments in fenced code and code spans are code, and stay. A line that held only
+    comments goes; a line that held text keeps it, without the blanks the comment left.
+    An unclosed ``<!--`` or ``%%`` is text.
+    """
+    if "<!--" not in source and "%%" not in source:
+        return source
+    parts: list[str] = []
+    last = 0
+    for seg_start, seg_end in _prose_segments(source):
+        masked = mask(source[seg_start:seg_end], [code_spans])
+        for found in _COMMENT_RE.finditer(masked):
+            parts += (source[last : seg_start + found.start()], "\0")
+            last = seg_start + found.end()
+    if not parts:
+        return source
+    parts.append(source[last:])
+    lines = []
+    for line in "".join(parts).split("\n"):
+        if "\0" not in line:
+            lines.append(line)
+        elif line.replace("\0", "").strip():
+            lines.append(line.replace(" \0 ", " ").replace("\0", "").rstrip())
+    return "\n".join(lines)
+
+
 # --- wiki-links and embeds in source text ------------------------------------------------
 
 # A fence may sit inside blockquotes and list items: ``> - ```python``.

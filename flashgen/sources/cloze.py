@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
-from flashgen.markdown.source import Delimited
+from flashgen.markdown.source import Delimited, list_marker
 
 _CURLY_CLOZE = Delimited(
     re.compile(r"\{\{c(\d+)::(.+?)(?:::([^{}]*?))?\}\}", re.DOTALL),
@@ -89,3 +90,35 @@ def cloze_sides(text: str, deletions: list[Deletion], group: str) -> tuple[str, 
     front.append(text[last:])
     back.append(text[last:])
     return "".join(front), "".join(back)
+
+
+# --- which part of a passage a card shows -------------------------------------------
+
+
+def list_items(texts: list[str]) -> tuple[int, list[range]] | None:
+    """For card lines that form a list of two or more items: how many lines lead in, and
+    each top-level item's lines; None for lines that are no such list."""
+    starts = [i for i, text in enumerate(texts) if list_marker(text)]
+    if len(starts) < 2:
+        return None
+    indent = min(len(texts[i]) - len(texts[i].lstrip()) for i in starts)
+    tops = [i for i in starts if len(texts[i]) - len(texts[i].lstrip()) == indent]
+    if len(tops) < 2:
+        return None
+    bounds = [*tops, len(texts)]
+    return tops[0], [range(a, b) for a, b in itertools.pairwise(bounds)]
+
+
+def pick_lines(text: str, chosen: list[int]) -> str:
+    """The lines *chosen* (0-based, in order) of *text*."""
+    lines = text.split("\n")
+    return "\n".join(lines[i] for i in chosen)
+
+
+def hide_in(heading: str, hidden: tuple[str, ...]) -> str:
+    """*heading* with each of the *hidden* texts (as plain text) shown as ``[...]``."""
+    for text in hidden:
+        plain = text.strip("*_=~` ")
+        if plain:
+            heading = re.sub(re.escape(plain), "[...]", heading, flags=re.IGNORECASE)
+    return heading

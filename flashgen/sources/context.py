@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
+import re
 from dataclasses import dataclass, field
 
 from flashgen.config import Config
 from flashgen.markdown.note import ParsedNote
-from flashgen.markdown.source import replace_wikilinks
+from flashgen.markdown.source import replace_wikilinks, strip_comments
 from flashgen.markdown.wikilink import IMAGE_EXTENSIONS, WikiRef
 from flashgen.model import Card, CardKind, Diagnostic, Severity, SrHistory
 from flashgen.vault.index import VaultIndex, leaves_vault
+
+LONG_CARD_WORDS = 250
+"""A card made from prose whose answer is longer than this is hard to review: warned of."""
 
 
 def is_image(target: str) -> bool:
@@ -71,6 +75,16 @@ class NoteContext:
         """Record a diagnostic at a 1-based line of this note."""
         self.diagnostics.append(Diagnostic(self.note.path, line, severity, message, minor))
 
+    def warn_if_long(self, card: Card) -> None:
+        """Warn when *card*'s answer is over :data:`LONG_CARD_WORDS` words."""
+        words = len(card.back.split())
+        if words > LONG_CARD_WORDS:
+            self.warn(
+                card.line,
+                f"card is long ({words} words); split the answer into smaller cards"
+                " or sub-headings",
+            )
+
     def resolve_embeds(self) -> None:
         """Resolve every image embed of the note once, reporting missing and outside ones."""
         for embed in self.note.embeds:
@@ -82,6 +96,8 @@ class NoteContext:
                 self.warn(embed.line, f"embed '{target}' points outside the vault; not read")
                 continue
             found = self.vault.resolve(target, self.note.path)
+            if is_drawing(target):
+                found = self._drawing_image(target)
             self.resolved[target] = found
             if found is None and is_image(target):
                 self.missing.setdefault(target, embed.line)
@@ -100,6 +116,15 @@ class NoteContext:
                 f"image '{target}' not found in the vault{where}; add the file or fix the name",
                 minor=target not in self.missing_on_cards,
             )
+
+    def _drawing_image(self, target: str) -> str | None:
+        """The image an Excalidraw drawing was exported as (``x.excalidraw.png``/``.svg``)."""
+        stem = re.sub(r"(?i)\.md$", "", target)
+        for suffix in (".png", ".svg"):
+            found = self.vault.resolve(stem + suffix, self.note.path)
+            if found is not None:
+                return found
+        return None
 
     def card(
         self,
@@ -141,12 +166,15 @@ class NoteContext:
         return hashlib.blake2b(material.encode("utf-8"), digest_size=8).hexdigest()
 
     def finish(self, markdown: str, media: list[str]) -> str:
-        """Show wiki-links as their text and point image embeds at their vault path."""
+        """Show wiki-links as their text, point image embeds at their vault path and drop
+        HTML comments (invisible in Obsidian, so on no card either)."""
 
         def replace(ref: WikiRef) -> str:
             if not ref.embed:
                 return ref.display
             found = self.resolved.get(ref.target)
+            if is_drawing(ref.target) and (found is None or not is_image(found)):
+                return f"*(drawing: {_drawing_name(ref.target)})*"
             if found is None or not is_image(found):
                 # a missing image stays an embed, which the exporters show as missing
                 if ref.target in self.missing:
@@ -155,7 +183,19 @@ class NoteContext:
             media.append(found)
             return f"![[{found}{_size(ref)}]]"
 
-        return replace_wikilinks(markdown, replace).strip()
+        return replace_wikilinks(strip_comments(markdown), replace).strip()
+
+
+_DRAWING_RE = re.compile(r"(?i)\.excalidraw(?:\.md)?$")
+
+
+def is_drawing(target: str) -> bool:
+    """True when an embed target names an Excalidraw drawing (``x.excalidraw[.md]``)."""
+    return _DRAWING_RE.search(target) is not None
+
+
+def _drawing_name(target: str) -> str:
+    return _DRAWING_RE.sub("", posixpath.basename(target))
 
 
 def _size(ref: WikiRef) -> str:

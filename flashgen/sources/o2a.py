@@ -71,8 +71,10 @@ def find_blocks(note: ParsedNote) -> tuple[list[Block], list[int]]:
     for index, line in enumerate(note.lines):
         if index in unread:
             continue
-        word = line.rstrip()
-        if start is None and word == START:
+        word = line.strip()  # a block may sit in a list item: "   START" … "   END"
+        if word == START:
+            if start is not None:  # a block never runs into the next one
+                unended.append(start)
             start = index
         elif start is not None and word == END:
             blocks.append(Block(start, index))
@@ -83,9 +85,20 @@ def find_blocks(note: ParsedNote) -> tuple[list[Block], list[int]]:
 
 
 def block_lines(note: ParsedNote) -> set[int]:
-    """0-based lines inside ``START`` … ``END`` blocks, the two keyword lines included."""
+    """0-based lines inside ``START`` … ``END`` blocks, the two keyword lines included,
+    and the ``TARGET DECK`` and ``FILE TAGS`` lines with their values."""
     blocks, _ = find_blocks(note)
-    return {index for block in blocks for index in range(block.start, block.end + 1)}
+    lines = {index for block in blocks for index in range(block.start, block.end + 1)}
+    unread = _unread_lines(note)
+    for index, line in enumerate(note.lines):
+        word = line.rstrip()
+        if index in unread or not word.startswith((TARGET_DECK, FILE_TAGS)):
+            continue
+        if word in (TARGET_DECK, FILE_TAGS):
+            lines.update((index, index + 1))
+        elif word.startswith((TARGET_DECK + ":", FILE_TAGS + ":")):
+            lines.add(index)
+    return lines
 
 
 def extract_o2a(ctx: NoteContext) -> Extracted:
@@ -178,7 +191,11 @@ def _block_cards(
 ) -> Iterator[Card]:
     note_id = ""
     body: list[str] = []
+    opening = ctx.note.lines[block.start]
+    indent = len(opening) - len(opening.lstrip(" \t"))
     for line in ctx.note.lines[block.start + 1 : block.end]:
+        blanks = len(line) - len(line.lstrip(" \t"))
+        line = line[min(indent, blanks) :]  # a block in a list item: its fields unindented
         found = _ID_RE.search(line)
         if found is not None:
             note_id = found[1]

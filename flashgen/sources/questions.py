@@ -1,17 +1,47 @@
-"""Cards from question callouts: ``> [!QUESTION] title`` with the answer as body."""
+"""Cards from question callouts: ``> [!QUESTION] title`` with the answer as body.
+
+A callout whose body holds a ``?`` line (``??``: reversed too) is an
+obsidian-spaced-repetition card written in a callout: the lines above the separator (or
+the title) ask, the lines below answer, and a ``<!--SR:…-->`` comment gives its history.
+
+A callout that is no question makes no card, with a warning saying how to make it one:
+its title is a placeholder (``Title``, ``Question``, ``TODO``), or its text is the
+author's own doubt ("Not really sure what this means", an answer that only asks).
+"""
 
 from __future__ import annotations
 
+import re
+import textwrap
 from collections.abc import Iterator
 
 from flashgen.markdown.blockid import without_block_id
 from flashgen.markdown.callout import QUESTION_TYPES
-from flashgen.markdown.source import split_first_paragraph, unquote
+from flashgen.markdown.source import split_first_paragraph, strip_comments, unquote
 from flashgen.model import Card, CardKind
 from flashgen.sources.context import Extracted, NoteContext
+from flashgen.sources.history import sr_groups, without_sr_comments
 
 _QUOTE_OPEN = ("blockquote_open", "callout_open")
 _QUOTE_CLOSE = ("blockquote_close", "callout_close")
+_SEPARATORS = {"?": False, "??": True}
+"""A separator line → whether the card is reversed too."""
+
+_PLACEHOLDER_RE = re.compile(
+    r"(?:title|question|questions?\s*\d*|q|faq|help|todo|tbd|tba|fixme|\.{2,}|\?+|-+)",
+    re.IGNORECASE,
+)
+"""Titles a template or a hurried author leaves: no question yet."""
+_DOUBT_RE = re.compile(
+    r"""\b(?:not\s+(?:really\s+|quite\s+|entirely\s+)?sure|unsure|no\s+idea
+        |(?:i|we)\s+(?:don'?t|do\s+not|still\s+don'?t)\s+(?:get|understand|know)
+        |(?:don'?t|doesn'?t)\s+make\s+sense|(?:i'?m|i\s+am)\s+(?:confused|lost)
+        |ask\s+(?:the\s+)?(?:prof|lecturer|ta)
+        |what\s+does\s+this\s+(?:even\s+)?mean)\b""",
+    re.IGNORECASE | re.VERBOSE,
+)
+"""What the author writes to themselves when they do not understand yet."""
+_SENTENCE_RE = re.compile(r"[^.!?]+[.!?]*")
 
 
 def extract_questions(ctx: NoteContext) -> Extracted:
@@ -33,8 +63,13 @@ def _question_cards(ctx: NoteContext) -> Iterator[Card]:
         if not token.map:
             continue
         start, end = token.map
-        body = "\n".join(unquote(ctx.note.lines[start + 1 : end], depth)).strip("\n")
+        lines = unquote(ctx.note.lines[start + 1 : end], depth)
         title = token.meta["title"].strip()
+        context = ctx.note.context_at(index)
+        if any(line.strip() in _SEPARATORS for line in lines):
+            yield from _spaced_cards(ctx, title, lines, start + 1, context)
+            continue
+        body = "\n".join(lines).strip("\n")
         front, back = (title, body) if title else split_first_paragraph(body)
         if not front.strip() or not back.strip():
             ctx.warn(
@@ -42,14 +77,85 @@ def _question_cards(ctx: NoteContext) -> Iterator[Card]:
                 "question callout has no answer; write the answer in the callout's body",
             )
             continue
+        problem = not_a_question(front, back)
+        if problem is not None:
+            ctx.warn(start + 1, problem)
+            continue
         block = _last_block_id(ctx, start + 1, end)
-        yield ctx.card(
+        card = ctx.card(
             CardKind.QA,
             front,
             without_block_id(back, block),
             line=start + 1,
-            context=ctx.note.context_at(index),
+            context=context,
             key=("block", block) if block else ("qa", front),
+        )
+        ctx.warn_if_long(card)
+        yield card
+
+
+def not_a_question(front: str, back: str) -> str | None:
+    """Why a question callout makes no card (a placeholder title, the author's doubt), or None."""
+    title = _plain(front)
+    if _PLACEHOLDER_RE.fullmatch(title):
+        return (
+            f"question callout's title '{title}' is a placeholder; no card: write the"
+            " question as its title ('> [!QUESTION] What is …?') and the answer below"
+        )
+    answer = _plain(back)
+    sentences = [s.strip() for s in _SENTENCE_RE.findall(answer) if s.strip()]
+    if _DOUBT_RE.search(title) or (sentences and _DOUBT_RE.search(sentences[0])):
+        why = "reads as a note to yourself"
+    elif sentences and all(sentence.endswith("?") for sentence in sentences):
+        why = "has only questions as its answer"
+    else:
+        return None
+    return (
+        f"question callout {why}; no card: once you know the answer, write it in the"
+        " body (or make the callout a [!NOTE] to keep it as a note)"
+    )
+
+
+def _plain(markdown: str) -> str:
+    """The words of *markdown*, comments out, spacing folded (for the checks above)."""
+    return " ".join(strip_comments(without_sr_comments(markdown)).split())
+
+
+def _spaced_cards(
+    ctx: NoteContext, title: str, lines: list[str], line: int, context: tuple[str, ...]
+) -> Iterator[Card]:
+    """The obsidian-spaced-repetition card a callout holds: ``front`` / ``?`` / ``back``."""
+    at = next(i for i, text in enumerate(lines) if text.strip() in _SEPARATORS)
+    reversed_ = _SEPARATORS[lines[at].strip()]
+    groups = sr_groups("\n".join(lines))
+    above = textwrap.dedent(without_sr_comments("\n".join(lines[:at]))).strip()
+    below = textwrap.dedent(without_sr_comments("\n".join(lines[at + 1 :]))).strip()
+    front = above or title
+    if not front or not below:
+        side = "question above" if not front else "answer below"
+        ctx.warn(line, f"question callout has no {side} its '{lines[at].strip()}' line")
+        return
+    family = ("pair", str(line)) if reversed_ else ()
+    yield ctx.card(
+        CardKind.BASIC,
+        front,
+        below,
+        line=line,
+        context=context,
+        key=("basic", front),
+        history=groups[0] if groups else None,
+        family=family,
+    )
+    if reversed_:
+        yield ctx.card(
+            CardKind.REVERSED,
+            below,
+            front,
+            line=line,
+            context=context,
+            key=("reversed", below),
+            history=groups[1] if len(groups) > 1 else None,
+            family=family,
         )
 
 

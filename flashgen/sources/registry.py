@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from flashgen.config import Config, for_note
 from flashgen.markdown.note import ParsedNote
-from flashgen.model import Card, CardKind, Diagnostic
+from flashgen.model import Card, Diagnostic
 from flashgen.sources.comparisons.cards import extract_comparisons
 from flashgen.sources.context import Extracted, NoteContext
 from flashgen.sources.o2a import block_lines, extract_o2a
@@ -69,14 +69,18 @@ def extract_cards(
             for line in source.claims(note):
                 ctx.claimed.setdefault(line, source.flag)
     ctx.resolve_embeds()
-    cards: list[Card] = []
+    made: list[tuple[str, Card]] = []
     for source in SOURCES:
         if not getattr(config, source.flag):
             continue
         found = source.extract(ctx)
         if found.replaces:
             # A question callout whose content is another source's cards is those cards.
-            cards = [c for c in cards if c.kind != CardKind.QA or c.line not in found.replaces]
-        cards.extend(found.cards)
+            made = [
+                (flag, card)
+                for flag, card in made
+                if flag != "questions" or card.line not in found.replaces
+            ]
+        made.extend((source.flag, card) for card in found.cards)
     ctx.report_missing_images()
-    return cards, ctx.diagnostics
+    return [card for _flag, card in made], ctx.diagnostics

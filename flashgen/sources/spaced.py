@@ -40,6 +40,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import re
+import textwrap
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -59,26 +60,24 @@ from flashgen.markdown.source import (
 )
 from flashgen.markdown.tag import leading_tags, only_tags
 from flashgen.markdown.wikilink import wikilink_spans
-from flashgen.model import Card, CardKind, SrHistory
+from flashgen.model import Card, CardKind
 from flashgen.sources.cloze import (
     Deletion,
     cloze_groups,
     cloze_overflow,
     cloze_sides,
     curly_deletions,
+    hide_in,
+    list_items,
+    pick_lines,
 )
 from flashgen.sources.context import Extracted, NoteContext
-
-SRGroup = SrHistory | None
-"""One card's scheduling from a ``<!--SR:…-->`` comment (None: a group that is none)."""
+from flashgen.sources.history import SR_LINE_RE, SRGroup, sr_groups, without_sr_comments
+from flashgen.sources.unselected import why_unselected
 
 # The patterns below stay linear on any line: a run of blanks before what they look for
 # is taken from its start only (``(?<![ \t])``), spans go through ``Delimited``, and
 # repeated groups are atomic (``(?>…)``) so that a failing match never re-splits them.
-SR_COMMENT = Delimited(re.compile(r"(?<![ \t])[ \t]*<!--SR:(.*?)-->"), re.compile(r"-->"))
-"""A scheduling comment; group 1 holds its ``!due,interval,ease`` groups."""
-_SR_GROUP_RE = re.compile(r"(\d{4}-\d{2}-\d{2}),(\d+),(\d+)")
-_SR_LINE_RE = re.compile(r"\s*(?:(?><!--SR:.*?-->)\s*)+")
 
 _LEAF_KINDS = {
     "paragraph_open": "prose",
@@ -180,6 +179,7 @@ def tag_under(tag: str, prefixes: Sequence[str]) -> str | None:
 def extract_spaced(ctx: NoteContext) -> Extracted:
     """The spaced-repetition cards of a note, when it carries a flashcard tag."""
     if not reads_spaced(ctx.note, ctx.config.spaced_tags):
+        _warn_unselected(ctx)
         return Extracted([])
     reader = _Reader(ctx)
     for chunk in _chunks(reader.lines, reader.skipped):
@@ -189,6 +189,33 @@ def extract_spaced(ctx: NoteContext) -> Extracted:
     }
     callouts.discard(0)
     return Extracted(_number_repeats(reader.cards), frozenset(callouts))
+
+
+def _warn_unselected(ctx: NoteContext) -> None:
+    """One warning for a note that holds cards in this syntax but no flashcard tag.
+
+    Highlights count only when the note has a damaged flashcard tag: elsewhere they are
+    emphasis, not clozes.
+    """
+    note = ctx.note
+    if not any("::" in line or "{{c" in line or line.strip() in _MULTILINE for line in note.lines):
+        return
+    unselected = why_unselected(note, ctx.config.spaced_tags)
+    config = ctx.config
+    if not unselected.damaged:
+        config = dataclasses.replace(config, highlight_cloze=False, bold_cloze=False)
+    reader = _Reader(dataclasses.replace(ctx, config=config, diagnostics=[]))
+    for chunk in _chunks(reader.lines, reader.skipped):
+        reader.read(chunk)
+    # "Author:: Tolkien" is a Dataview field anywhere in a note: no card meant there
+    cards = [
+        card
+        for card in reader.cards
+        if unselected.damaged
+        or not _PAGE_FIELD_RE.match(strip_list_marker(reader.lines[card.line - 1].text.strip()))
+    ]
+    if cards:
+        ctx.warn(cards[0].line, unselected.message(len(cards)))
 
 
 def note_lines(note: ParsedNote) -> list[Line]:
@@ -314,7 +341,7 @@ class _Reader:
                 continue
             self._flush(chunk[start : position - 1], separator)
             comment: Line | None = None
-            if position < len(chunk) and _SR_LINE_RE.fullmatch(chunk[position].text):
+            if position < len(chunk) and SR_LINE_RE.fullmatch(chunk[position].text):
                 comment = chunk[position]
                 position += 1
             self._single_line(line, found, comment)
@@ -324,9 +351,9 @@ class _Reader:
     def _single_line(self, line: Line, found: tuple[int, int], comment: Line | None) -> None:
         offset, length = found
         text = line.text
-        groups = _sr_groups(text) + (_sr_groups(comment.text) if comment else [])
+        groups = sr_groups(text) + (sr_groups(comment.text) if comment else [])
         question = self._strip_start(strip_list_marker(text[:offset])).strip()
-        answer, block = self._block_id(_without_comments(text[offset + length :]), line)
+        answer, block = self._block_id(without_sr_comments(text[offset + length :]), line)
         answer = answer.strip()
         if not question or _template_only(question) or (answer and _template_only(answer)):
             return  # a template's placeholder, or a line such as ":::" that is no card
@@ -349,7 +376,7 @@ class _Reader:
             self._cloze(lines)
 
     def _multi_line(self, above: list[Line], separator: Line, below: list[Line]) -> None:
-        groups = [group for line in (*above, *below) for group in _sr_groups(line.text)]
+        groups = [group for line in (*above, *below) for group in sr_groups(line.text)]
         question = _card_lines(above)
         answer = _card_lines(below, keep_headings=True)
         marker = separator.text.strip()
@@ -362,10 +389,14 @@ class _Reader:
             )
             return
         texts = _texts(question)
+        if len(texts) == 1:  # a question written as a list item is no list
+            texts[0] = strip_list_marker(texts[0])
         texts[0] = self._strip_start(texts[0])
         back, block = self._block_id("\n".join(_texts(answer)), answer[-1])
-        front = "\n".join(texts).strip()
-        self._two_sided(question[0], front, back.strip(), block, _MULTILINE[marker], groups)
+        # Lines indented under the question keep their nesting: dedent by the common indent.
+        front = textwrap.dedent("\n".join(texts)).strip()
+        back = textwrap.dedent(back).strip()
+        self._two_sided(question[0], front, back, block, _MULTILINE[marker], groups)
 
     def _two_sided(
         self,
@@ -385,7 +416,7 @@ class _Reader:
             self._add(CardKind.REVERSED, answer, question, line, key, groups[1:2], family)
 
     def _cloze(self, lines: list[Line]) -> None:
-        groups = [group for line in lines for group in _sr_groups(line.text)]
+        groups = [group for line in lines for group in sr_groups(line.text)]
         kept = _card_lines(lines)
         if not kept:
             return
@@ -403,13 +434,21 @@ class _Reader:
         if overflow is not None:
             self.ctx.warn(kept[0].index + 1, overflow)
             return
+        items = list_items(texts)
+        starts = [0, *(found.end() for found in re.finditer("\n", text))]
         for number, group in enumerate(cards):
             front, back = cloze_sides(text, deletions, group[0].group)
+            first = kept[0]
+            if front.count("\n") == back.count("\n") == len(texts) - 1:
+                hit = {bisect.bisect_right(starts, d.start) - 1 for d in group}
+                chosen, at = _cloze_lines(kept, items, hit)
+                front, back = pick_lines(front, chosen), pick_lines(back, chosen)
+                first = kept[at]
             hidden = tuple(deletion.text for deletion in group)
             key = ("block", block, *hidden) if block else ("cloze", *hidden)
             history = groups[number : number + 1]
             family = ("passage", str(kept[0].index))
-            self._add(CardKind.CLOZE, front, back, kept[0], key, history, family)
+            self._add(CardKind.CLOZE, front, back, first, key, history, family, hidden)
 
     def _deletions(self, text: str, masked: str | None = None) -> list[Deletion]:
         """The cloze deletions in *text* that the vault's settings turn on, in order."""
@@ -443,13 +482,18 @@ class _Reader:
         key: tuple[str, ...],
         groups: Sequence[SRGroup],
         family: tuple[str, ...] = (),
+        hidden: tuple[str, ...] = (),
     ) -> None:
+        """Add a card; a heading of its context that shows *hidden* text shows ``[...]``."""
+        context = self.ctx.note.context_at(line.token)
+        if hidden:
+            context = tuple(hide_in(heading, hidden) for heading in context)
         card = self.ctx.card(
             kind,
             front,
             back,
             line=line.index + 1,
-            context=self.ctx.note.context_at(line.token),
+            context=context,
             key=key,
             history=groups[0] if groups else None,
             family=family,
@@ -526,24 +570,24 @@ def _highlights(text: str, masked: str) -> Iterator[Deletion]:
         yield Deletion(found.start(), end, text[found.start(1) : found.end(1)], shown, "")
 
 
-def _sr_groups(text: str) -> list[SRGroup]:
-    """The ``(due, interval, ease)`` groups of the scheduling comments in *text*."""
-    return [
-        SrHistory.parse(due, interval, ease)
-        for comment in SR_COMMENT.finditer(text)
-        for due, interval, ease in _SR_GROUP_RE.findall(comment[1])
-    ]
+def _cloze_lines(
+    kept: list[Line], items: tuple[int, list[range]] | None, hit: set[int]
+) -> tuple[list[int], int]:
+    """Which of a cloze passage's lines a card shows, and the one it starts at.
 
-
-def _without_comments(text: str) -> str:
-    """*text* without its scheduling comments (and the blanks before them)."""
-    parts: list[str] = []
-    last = 0
-    for start, end in SR_COMMENT.spans(text):
-        parts.append(text[last:start])
-        last = end
-    parts.append(text[last:])
-    return "".join(parts)
+    The block holding the deletion (a paragraph, or in a list the item, after the
+    list's lead-in text), not the passage's other blocks: a diagram, a code block or
+    a paragraph the answer does not need.
+    """
+    if items is not None:
+        lead, ranges = items
+        shown = [i for i in range(lead) if kept[i].kind in _TEXT_KINDS]
+        own = [i for r in ranges if hit.intersection(r) for i in r]
+        if own:
+            return [*shown, *own], own[0]
+    blocks = {kept[i].token for i in hit}
+    chosen = [i for i, line in enumerate(kept) if line.token in blocks]
+    return chosen, chosen[0]
 
 
 def _template_only(text: str) -> bool:
@@ -564,7 +608,7 @@ def _card_lines(lines: list[Line], *, keep_headings: bool = False) -> list[Line]
     kept = [
         line
         for line in lines
-        if not _SR_LINE_RE.fullmatch(line.text)
+        if not SR_LINE_RE.fullmatch(line.text)
         and not (line.kind in _TEXT_KINDS and only_tags(line.text))
         and not (line.kind == "heading" and _SETEXT_RE.fullmatch(line.text))
     ]
@@ -579,7 +623,7 @@ def _card_lines(lines: list[Line], *, keep_headings: bool = False) -> list[Line]
 def _texts(lines: list[Line]) -> list[str]:
     """The Markdown of card lines: headings as plain lines, scheduling comments removed."""
     return [
-        _without_comments(_strip_heading(line.text) if line.kind == "heading" else line.text)
+        without_sr_comments(_strip_heading(line.text) if line.kind == "heading" else line.text)
         for line in lines
     ]
 

@@ -129,10 +129,15 @@ def _shared_depth(path: str, folder: str) -> int:
 
 
 def leaves_vault(target: str, from_note: str) -> bool:
-    """True when a link target points outside the vault (absolute, drive, or ``../`` out)."""
+    """True when a link target points outside the vault (a drive, home, or ``../`` out).
+
+    A target starting with ``/`` is a vault-root path, as Obsidian reads it.
+    """
     target = target.replace("\\", "/")
-    if target.startswith("/") or (len(target) > 1 and target[1] == ":") or target.startswith("~"):
+    if (len(target) > 1 and target[1] == ":") or target.startswith("~"):
         return True
+    if target.startswith("/"):
+        return False  # "/.." is "/" still: resolving stays inside the vault's own files
     joined = posixpath.normpath(posixpath.join(posixpath.dirname(from_note), target))
     return joined == ".." or joined.startswith("../")
 

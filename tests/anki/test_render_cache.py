@@ -70,10 +70,17 @@ def renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     field_html = flashgen.anki.render_cache._field_html
 
     def counting(
-        markdown: str, media: Mapping[str, str], *, inline: bool = False, sanitize: bool = False
+        markdown: str,
+        media: Mapping[str, str],
+        *,
+        inline: bool = False,
+        sanitize: bool = False,
+        line_breaks: bool = False,
     ) -> str:
         seen.append(markdown)
-        return field_html(markdown, media, inline=inline, sanitize=sanitize)
+        return field_html(
+            markdown, media, inline=inline, sanitize=sanitize, line_breaks=line_breaks
+        )
 
     monkeypatch.setattr(flashgen.anki.render_cache, "_field_html", counting)
     return seen

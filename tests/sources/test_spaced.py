@@ -143,7 +143,13 @@ def row(card: Card) -> tuple[object, ...]:
 def test_fixture_vault_makes_exactly_the_expected_cards(vault: Path) -> None:
     built = collect(vault)
     assert [row(card) for card in spaced_cards(built.cards)] == EXPECTED
-    assert built.diagnostics == []
+    # The untagged note's card is not made, and the user hears why (its highlight is no
+    # cloze there, so it is not counted).
+    assert [d.format() for d in built.diagnostics] == [
+        "Untagged.md:1: warning: 1 card not made: flashcard syntax but no flashcard tag"
+        " (the note has no #flashcards); add #flashcards to the note (or to its frontmatter"
+        " tags) to make them"
+    ]
     questions = [(c.note, c.line, c.front) for c in built.cards if c.kind == "qa"]
     # The Chile callout holds a '?' card, so it is that card and no question card too.
     assert questions == [

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 from flashgen.build.pipeline import collect
+from flashgen.config import Config, parse_config
+from flashgen.errors import ConfigError
 from flashgen.vault.index import scan_vault
 from flashgen.vault.settings import ObsidianSettings, read_settings
 from tests.conftest import MakeVault
@@ -139,3 +141,16 @@ def test_a_missing_image_says_where_attachments_go(make_vault: MakeVault) -> Non
         "image 'mito.png' not found in the vault (new attachments go to 'Bio/attachments/');"
         " add the file or fix the name"
     )
+def test_flashgen_yaml_overrides_obsidian_line_breaks() -> None:
+    assert Config().line_breaks(strict_in_obsidian=False) is True
+    assert Config().line_breaks(strict_in_obsidian=True) is False
+    strict = parse_config({"markdown": {"strict_line_breaks": True}})
+    assert strict.line_breaks(strict_in_obsidian=False) is False
+    loose = parse_config({"markdown": {"strict_line_breaks": False}})
+    assert loose.line_breaks(strict_in_obsidian=True) is True
+    unset = parse_config({"markdown": {"strict_line_breaks": None}})
+    assert unset.strict_line_breaks is None
+    with pytest.raises(
+        ConfigError, match=r"'markdown\.strict_line_breaks' should be true or false"
+    ):
+        parse_config({"markdown": {"strict_line_breaks": "yes"}})

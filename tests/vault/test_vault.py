@@ -57,9 +57,13 @@ def test_targets_leaving_the_vault_never_resolve(make_vault: MakeVault, tmp_path
     (tmp_path / "secret.png").write_bytes(b"secret")
     root = make_vault({"a/note.md": "", "x.png": b"x"})
     vault = scan_vault(root)
-    for target in ("../../secret.png", "/etc/passwd", "~/secret.png", "C:/secret.png"):
+    for target in ("../../secret.png", "~/secret.png", "C:/secret.png"):
         assert leaves_vault(target, "a/note.md")
         assert vault.resolve(target, "a/note.md") is None
+    # "/" starts a vault-root path, as in Obsidian: never a path of the machine
+    assert not leaves_vault("/etc/passwd", "a/note.md")
+    assert vault.resolve("/etc/passwd", "a/note.md") is None
+    assert vault.resolve("/x.png", "a/note.md") == "x.png"
     assert not leaves_vault("../x.png", "a/note.md")
     assert vault.resolve("../x.png", "a/note.md") == "x.png"
 

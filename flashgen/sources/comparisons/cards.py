@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 from flashgen.model import Card, CardKind
+from flashgen.sources.comparisons.names import facts_alike, names_item
 from flashgen.sources.comparisons.sections import (
     Comparison,
     Fact,
@@ -15,7 +16,7 @@ from flashgen.sources.comparisons.sections import (
     items_from_subheadings,
     section_source,
 )
-from flashgen.sources.context import Extracted, NoteContext
+from flashgen.sources.context import LONG_CARD_WORDS, Extracted, NoteContext
 
 # A prose-only "X vs. Y" section that talks about a plot names its axes, not things
 # to compare: "Residuals vs. Fitted Values".
@@ -57,12 +58,10 @@ def _capitalise(text: str) -> str:
     return text[0].upper() + text[1:] if first.isalpha() and first.islower() else text
 
 
-def item_front(comp: Comparison, item: Item, others: Sequence[str]) -> str:
-    """``In *A vs. B*, what characterises **A models** compared with B?``"""
-    return (
-        f"In *{comp.title}*, what characterises **{item.label}**"
-        f" compared with {join_names(others, 'and')}?"
-    )
+def item_front(item: Item, others: Sequence[str]) -> str:
+    """``What characterises **A models** compared with B?`` (the card's context and title
+    name the comparison: the front does not repeat it)."""
+    return f"What characterises **{item.label}** compared with {join_names(others, 'and')}?"
 
 
 def which_front(comp: Comparison, fact: Fact) -> str:
@@ -90,9 +89,9 @@ def item_cards(ctx: NoteContext, comp: Comparison, items: Sequence[Item]) -> Ite
                 " write its facts below it",
             )
             continue
-        yield ctx.card(
+        card = ctx.card(
             CardKind.COMPARISON_ITEM,
-            item_front(comp, item, others),
+            item_front(item, others),
             item.back,
             line=item.line,
             context=comp.context,
@@ -100,21 +99,19 @@ def item_cards(ctx: NoteContext, comp: Comparison, items: Sequence[Item]) -> Ite
             family=("comparison", str(comp.heading.line)),
             extra=(("title", comp.title), ("item", item.label), ("others", ", ".join(others))),
         )
+        ctx.warn_if_long(card)
+        yield card
 
 
 def discrimination_cards(
     ctx: NoteContext, comp: Comparison, items: Sequence[Item]
 ) -> Iterator[Card]:
     """One "which one?" card per bullet fact that only one item has."""
-    owners: dict[str, set[int]] = {}
-    for item in items:
-        for fact in item.facts:
-            owners.setdefault(_fact_key(fact), set()).add(item.name)
     for item in items:
         name = comp.names[item.name]
         for fact in item.facts:
-            if len(owners[_fact_key(fact)]) > 1:
-                continue  # the same fact under two items has no single answer
+            if not answerable(fact, item, items, comp):
+                continue
             # "others" stays empty: the note type shows it on the front, where it
             # would give the answer away.
             yield ctx.card(
@@ -129,14 +126,57 @@ def discrimination_cards(
             )
 
 
+_LEANS_BACK_RE = re.compile(
+    r"""(?:however|but|also|so|thus|hence|therefore|additionally|furthermore|moreover
+        |in\s+addition|as\s+a\s+result|because\s+of\s+(?:this|that)|this|these|that|those
+        |such|which|(?:it|they)\s+also)\b""",
+    re.IGNORECASE | re.VERBOSE,
+)
+"""How a fact starts that only makes sense after the fact before it."""
+
+
+def answerable(fact: Fact, item: Item, items: Sequence[Item], comp: Comparison) -> bool:
+    """True when "which one? — *fact*" has one answer, *item*, that it does not give away.
+
+    Not: a fact that names its item (or its plural, singular or acronym); a fact that
+    leans on the one before it ("However, …", "This causes …", "It also …"); a fact
+    that another item has too, or nearly ("high quality images" / "extremely high …").
+    """
+    text = fact.text.lstrip("*_ ")
+    if _LEANS_BACK_RE.match(text):
+        return False
+    if names_item(text, comp.names[item.name], item.label):
+        return False
+    return not any(
+        facts_alike(fact.text, theirs.text)
+        for other in items
+        if other.name != item.name
+        for theirs in other.facts
+    )
+
+
 def _fact_key(fact: Fact) -> str:
     return " ".join(fact.text.casefold().split())
 
 
 def difference_card(ctx: NoteContext, comp: Comparison) -> Card | None:
-    """The card of a prose-only comparison; None when empty or about a plot."""
-    body = section_source(ctx.note, comp.heading.line, comp.end_line)
-    if not body.strip() or is_plot(comp, body):
+    """The card of a prose-only comparison, ending at the section's first sub-heading.
+
+    None when the section is no comparison in prose: empty, about a plot or a chart
+    (its text only an image, a link or a placeholder), already cards (``Q::A`` lines,
+    ``?`` blocks, callouts, an Obsidian_to_Anki block), or too long to be one card.
+    """
+    end = _first_subheading(ctx, comp)
+    body = section_source(ctx.note, comp.heading.line, end)
+    if is_plot(comp, body) or not _prose(body) or _holds_cards(ctx, comp, end):
+        return None
+    words = len(body.split())
+    if words > LONG_CARD_WORDS:
+        ctx.warn(
+            comp.heading.line,
+            f"comparison '{comp.title}' is too long for one card ({words} words); no"
+            " difference card: give each compared thing a sub-heading or a bold label",
+        )
         return None
     return ctx.card(
         CardKind.COMPARISON_DIFFERENCE,
@@ -149,6 +189,48 @@ def difference_card(ctx: NoteContext, comp: Comparison) -> Card | None:
     )
 
 
+_NOT_PROSE_RE = re.compile(
+    r"!?\[\[[^\]]*\]\]|!?\[[^\]]*\]\([^)]*\)|https?://\S+|<[^>]+>|[?.…_*-]{2,}"
+)
+
+
+def _prose(body: str) -> bool:
+    """True when *body* has words of its own besides images, links and placeholders."""
+    return len(_NOT_PROSE_RE.sub(" ", body).split()) >= 3
+
+
+def _first_subheading(ctx: NoteContext, comp: Comparison) -> int:
+    """The 0-based line where the comparison's prose ends: its first sub-heading."""
+    return next(
+        (h.line - 1 for h in ctx.note.headings if comp.first <= h.token_index < comp.stop),
+        comp.end_line,
+    )
+
+
+def _holds_cards(ctx: NoteContext, comp: Comparison, end: int) -> bool:
+    """True when the section's text is another source's cards, or sits in an
+    Obsidian_to_Anki block."""
+    start = comp.heading.line - 1
+    if any(start <= line < end for line in ctx.claimed):
+        return True
+    lines = ctx.note.lines[start + 1 : end]
+    if any(line.strip().lstrip("> ").strip() in ("?", "??") or "::" in line for line in lines):
+        return True
+    return any(
+        token.type == "callout_open" and token.map and start <= token.map[0] < end
+        for token in ctx.note.tokens[comp.first : comp.stop]
+    )
+
+
+_FIGURE_WORDS_RE = re.compile(
+    r"\b(?:chart|graph|diagonal|curves?|the\s+points|the\s+line|bends?|slopes?)\b", re.IGNORECASE
+)
+_EMBED_START_RE = re.compile(r"\s*!\[")
+
+
 def is_plot(comp: Comparison, body: str) -> bool:
-    """True when "Y vs. X" names a plot's axes rather than things to compare."""
-    return bool(_PLOT_RE.search(comp.title) or _PLOT_RE.search(body))
+    """True when "Y vs. X" names a plot's axes rather than things to compare: the text
+    says so, or a figure opens the section and the text reads it ("the points lie …")."""
+    if _PLOT_RE.search(comp.title) or _PLOT_RE.search(body):
+        return True
+    return bool(_EMBED_START_RE.match(body) and _FIGURE_WORDS_RE.search(body))

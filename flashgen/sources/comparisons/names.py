@@ -29,7 +29,8 @@ MIN_SCORE = 59
 """The lowest :func:`similarity` that still counts as naming a compared item."""
 
 
-_VS_RE = re.compile(r"(?<!\S)(?:vs\.?|versus)(?!\S)", re.IGNORECASE)
+_VS_RE = re.compile(r"(?<!\S)(?:vs\.?|versus)(?!\S)(?!(?<=VS) Code\b)", re.IGNORECASE)
+"""``vs``, ``vs.`` or ``versus`` as a word; not the editor "VS Code"."""
 
 
 # Spaces inside code, math and parentheses become this, so "vs" there never splits.
@@ -106,9 +107,10 @@ def split_names(text: str) -> tuple[str, ...]:
     parts = [part.replace(_GLUE, " ") for part in _VS_RE.split(glued)]
     if not 2 <= len(parts) <= MAX_NAMES:
         return ()
-    first = parts[0].rsplit(": ", 1)[-1]
+    # A lead-in ends at a colon or a dash: "Lecture 3 - TCP vs. UDP", "Pooling: max vs. avg"
+    first = re.split(r": | [-\u2013\u2014] ", parts[0])[-1]
     parts[0] = _LEAD_INS.sub("", first.strip())
-    parts[-1] = _LEAD_OUT.sub("", parts[-1].strip())
+    parts[-1] = _LEAD_OUT.sub("", re.split(r" [-\u2013\u2014] ", parts[-1].strip())[0])
     names = tuple(part.strip(_EDGE_PUNCT) for part in parts)
     if any(not name or len(name.split()) > MAX_NAME_WORDS for name in names):
         return ()
@@ -299,13 +301,59 @@ def match_leading_words(text: str, names: Sequence[Name]) -> int | None:
 def _acronym_starts(
     text: str, sentence: tuple[str, ...], spelling: str, form: tuple[str, ...]
 ) -> bool:
-    """The sentence starts with the name's acronym ("GANs are …"), or spells out its acronym."""
-    first_word = _WORD_RE.findall(text)[:1]
-    if first_word and _is_acronym(first_word[0]) and _abbreviates(sentence[0], form):
+    """The sentence starts with the name's acronym ("GANs are …"), or spells out its acronym
+    in capitalised words ("Generative Adversarial Networks are …"; "Generate a new image"
+    and "Very awkward example" spell out nothing)."""
+    written = _WORD_RE.findall(text)
+    if written and _is_acronym(written[0]) and _abbreviates(sentence[0], form):
         return True
-    return _is_acronym(spelling) and any(
-        _abbreviates(form[0], sentence[:size]) for size in range(2, 5)
-    )
+    if not _is_acronym(spelling):
+        return False
+    capitalised = 1  # the first word is capitalised as any sentence's is
+    for word in written[1:]:
+        if not (word[0].isupper() or word.casefold() in _SKIPPABLE):
+            break
+        capitalised += 1
+    return any(_abbreviates(form[0], sentence[:size]) for size in range(2, min(capitalised, 4) + 1))
+
+
+_FILLER = frozenset(
+    {"a", "an", "the", "of", "very", "extremely", "really", "quite", "highly", "much", "most"}
+)
+"""Words whose presence does not make two facts different ones."""
+
+
+_FORMULA_RE = re.compile(r"\$[^$]+\$|`[^`]+`")
+"""Math and code in a fact: compared as written, not as words."""
+
+
+def facts_alike(a: str, b: str) -> bool:
+    """True when two facts say nearly the same: the same words but one, intensifiers and
+    articles aside ("high quality images" / "extremely high quality images")."""
+    if _FORMULA_RE.findall(a) != _FORMULA_RE.findall(b):
+        return False  # "$\\sum |w_i|$" and "$\\sum w_i^2$" differ in all that matters
+    words_a = set(words(a)) - _FILLER
+    words_b = set(words(b)) - _FILLER
+    return bool(words_a and words_b) and len(words_a ^ words_b) <= 1
+
+
+def names_item(text: str, name: Name, label: str = "") -> bool:
+    """True when *text* names the item *name* (as *label* too): its words in order, in the
+    singular or plural, or its acronym ("Most SSDs have…" names Solid State Drives)."""
+    said = words(text)
+    for spelling in (*name.spellings, label):
+        named = words(spelling)
+        if not named:
+            continue
+        size = len(named)
+        if any(_common_prefix(said[i : i + size], named) == size for i in range(len(said))):
+            return True
+        if size >= 2 and any(
+            _is_acronym(word) and _abbreviates(singular(word.casefold()), named)
+            for word in _WORD_RE.findall(text)
+        ):
+            return True
+    return False
 
 
 def heading_names(inline: Token) -> tuple[Name, ...]:

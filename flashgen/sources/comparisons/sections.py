@@ -53,7 +53,8 @@ _SUMMARY_RE = re.compile(
     r"""(?:both|neither|either|overall|together|generally|summary|comparison|note|notes
         |in\s+(?:summary|short|practice|general|contrast|comparison|both\s+cases)
         |the\s+(?:main\s+|key\s+)?differences?|similarit(?:y|ies)|differences?
-        |tl;?\s*dr|bottom\s+line|takeaways?|conclusion)\b""",
+        |tl;?\s*dr|bottom\s+line|takeaways?|conclusion
+        |(?:for\s+|worked\s+)?examples?|e\.g\.)\b""",
     re.IGNORECASE | re.VERBOSE,
 )
 
@@ -238,15 +239,31 @@ def items_from_subheadings(note: ParsedNote, comp: Comparison) -> list[Item]:
                 None,
             )
             stop = after.token_index if after else comp.stop
-            end_line = after.line - 1 if after else comp.end_line
+            blocks = own_blocks(note, top_blocks(note.tokens, heading.token_index + 3, stop))
             item = Item(name, label, heading.line)
-            item.chunks.append("\n".join(note.lines[heading.line : end_line]))
-            blocks = top_blocks(note.tokens, heading.token_index + 3, stop)
+            if blocks:
+                item.chunks.append("\n".join(note.lines[heading.line : blocks[-1].end]))
             item.facts.extend(facts_of(note, blocks))
             items.append(item)
         if len(items) >= 2:
             return items
     return []
+
+
+def own_blocks(note: ParsedNote, blocks: Sequence[Block]) -> list[Block]:
+    """The blocks under an item's sub-heading that are the item's own: up to its first
+    sub-heading, rule, or a paragraph that closes the comparison ("In short, …",
+    "For example:")."""
+    kept: list[Block] = []
+    for block in blocks:
+        if block.kind in ("heading", "hr"):
+            break
+        if block.kind == "paragraph" and _SUMMARY_RE.match(
+            inline_text(note.tokens[block.first + 1])
+        ):
+            break
+        kept.append(block)
+    return kept
 
 
 def facts_of(note: ParsedNote, blocks: Sequence[Block]) -> list[Fact]:
