@@ -13,22 +13,36 @@ import pytest
 from tests.conftest import REPO, MakeVault
 from tests.helpers import QA, run_cli
 
+NO_CARDS = (
+    "no cards, so no deck written: flashgen reads question callouts (> [!question] …),"
+    " 'X vs. Y' sections, obsidian-spaced-repetition cards (Q::A, ?, ==cloze==) in notes"
+    " tagged #flashcards and Obsidian_to_Anki START … END blocks;"
+    " see 'Card syntax' in the README\n"
+)
+
 
 def test_a_vault_without_cards_says_what_flashgen_reads_and_writes_no_deck(
     make_vault: MakeVault,
 ) -> None:
-    vault = make_vault({"a.md": "Just prose.\n\nFrance::Paris, but no flashcards tag.\n"})
+    vault = make_vault({"a.md": "Just prose.\n", "b.md": "# More prose\n\nNo cards here.\n"})
     out = vault.parent / "out"
     assert run_cli("build", str(vault), "-o", str(out)) == (
         0,
-        "1 note read, 0 cards, 0 warnings, 0 errors\n"
-        "no cards, so no deck written: flashgen reads question callouts (> [!question] …),"
-        " 'X vs. Y' sections, obsidian-spaced-repetition cards (Q::A, ?, ==cloze==) in notes"
-        " tagged #flashcards and Obsidian_to_Anki START … END blocks;"
-        " see 'Card syntax' in the README\n",
+        "2 notes read, 0 cards, 0 warnings, 0 errors\n" + NO_CARDS,
         "",
     )
     assert not out.exists()
+
+
+def test_a_note_with_card_syntax_but_no_flashcard_tag_is_named(make_vault: MakeVault) -> None:
+    vault = make_vault({"a.md": "Just prose.\n\nFrance::Paris, but no flashcards tag.\n"})
+    assert run_cli("build", str(vault), "-o", str(vault.parent / "out")) == (
+        0,
+        "1 note read, 0 cards, 1 warning, 0 errors\n" + NO_CARDS,
+        f"{vault}/a.md:3: warning: 1 card not made: flashcard syntax but no flashcard tag"
+        " (the note has no #flashcards); add #flashcards to the note (or to its frontmatter"
+        " tags) to make them\n",
+    )
 
 
 def test_the_no_cards_line_follows_the_configuration(make_vault: MakeVault) -> None:

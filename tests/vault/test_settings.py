@@ -141,6 +141,8 @@ def test_a_missing_image_says_where_attachments_go(make_vault: MakeVault) -> Non
         "image 'mito.png' not found in the vault (new attachments go to 'Bio/attachments/');"
         " add the file or fix the name"
     )
+
+
 def test_flashgen_yaml_overrides_obsidian_line_breaks() -> None:
     assert Config().line_breaks(strict_in_obsidian=False) is True
     assert Config().line_breaks(strict_in_obsidian=True) is False
