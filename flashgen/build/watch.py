@@ -103,7 +103,7 @@ class Rebuild:
     built: VaultCards | None
     """The cards read; None when the vault could not be read at all."""
     export: Export | None
-    """What was written; None when the build failed."""
+    """What was written; None when the build failed or the vault has no cards yet."""
     error: str | None = None
     """Why the build failed, as a one-line message."""
     touched: Touched = Touched()
@@ -201,6 +201,8 @@ def rebuild(
     except FlashgenError as err:
         return Rebuild(changed, None, None, str(err))
     happened = touched(changed, before, built) if before is not None else Touched()
+    if not built.card_count() and not built.removed:  # no empty deck, as flashgen build
+        return Rebuild(changed, built, None, touched=happened)
     try:
         export = update_outputs(built, output, now=now, write_deck=write_deck)
     except FlashgenError as err:

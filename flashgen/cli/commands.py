@@ -342,6 +342,14 @@ class _WatchPrinter:
                 click.echo(line, err=True)
         if rebuild.error is not None:
             click.echo(f"Error: {rebuild.error}; still watching", err=True)
+        elif export is None and built is not None and self.verbosity is not Verbosity.QUIET:
+            from flashgen.cli.report import no_cards_line
+
+            if first:
+                click.echo(_summary(built))
+                click.echo(no_cards_line(built.config, "so no deck written yet"))
+            else:
+                click.echo(printable(watch_line(now().astimezone(local_zone()), rebuild, None)))
         if export is not None:
             for diagnostic in export.summary.diagnostics:
                 click.echo(printable(diagnostic.format(prefix_of(self.vault))), err=True)
@@ -545,6 +553,11 @@ def quiz(
         )
     built = _collect(vault, save=writable)  # a read-only vault: no cache, the same ids
     _mention_problems(built, vault)
+    if not built.cards:
+        from flashgen.cli.report import no_cards_line
+
+        click.echo(no_cards_line(built.config, "so nothing to review"))
+        return
     chosen = CardFilter(decks, tags, notes)
     unmatched = chosen.unmatched(built.cards)
     if unmatched:

@@ -96,9 +96,9 @@ def _group_line(group: DiagnosticGroup, vault: Path) -> str:
     return f"{line} ({group.count:,} times {where}; '{check_command(vault)}' lists every one)"
 
 
-def no_cards_line(config: Config) -> str:
-    """Why a vault made no cards: the syntaxes flashgen reads there, and where the README
-    tells more."""
+def no_cards_line(config: Config, outcome: str = "so no deck written") -> str:
+    """Why a vault made no cards (and the *outcome*): the syntaxes flashgen reads there,
+    and where the README tells more."""
     spaced = "obsidian-spaced-repetition cards (Q::A, ?, ==cloze==)"
     if config.spaced_tags:
         spaced += " in notes tagged " + " or ".join(f"#{tag}" for tag in config.spaced_tags)
@@ -110,17 +110,17 @@ def no_cards_line(config: Config) -> str:
     }
     read = [name for name, on in syntaxes.items() if on]
     if not read:
-        return "no cards, so no deck written: every source is off in flashgen.yaml (sources:)"
+        return f"no cards, {outcome}: every source is off in flashgen.yaml (sources:)"
     listed = ", ".join(read[:-1]) + (" and " if len(read) > 1 else "") + read[-1]
     selected = f" among notes tagged {', '.join(config.tags)}" if config.tags else ""
     return (
-        f"no cards, so no deck written: flashgen reads {listed}{selected};"
-        " see 'Card syntax' in the README"
+        f"no cards, {outcome}: flashgen reads {listed}{selected}; see 'Card syntax' in the README"
     )
 
 
-def watch_line(at: datetime, rebuild: Rebuild, export: Export) -> str:
-    """``09:12:03 a.md, new b.md, renamed c.md → d.md: +1 new ~0 changed -0 removed``."""
+def watch_line(at: datetime, rebuild: Rebuild, export: Export | None) -> str:
+    """``09:12:03 a.md, new b.md, renamed c.md → d.md: +1 new ~0 changed -0 removed``
+    (``: no cards yet`` without an *export*)."""
     touched = rebuild.touched
     names = [
         *touched.edited,
@@ -129,6 +129,8 @@ def watch_line(at: datetime, rebuild: Rebuild, export: Export) -> str:
         *(f"renamed {old} → {new}" for old, new in touched.renamed),
     ] or list(rebuild.changed)
     shown = ", ".join(names[:3]) + (f" and {len(names) - 3:,} more" if len(names) > 3 else "")
+    if export is None:
+        return f"{at:%H:%M:%S} {shown}: no cards yet"
     changes = (
         f"+{export.count('+'):,} new ~{export.count('~'):,} changed -{export.count('-'):,} removed"
     )

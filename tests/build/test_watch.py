@@ -226,3 +226,15 @@ def test_watch_stops_on_sigterm_as_on_ctrl_c(make_vault: MakeVault, tmp_path: Pa
         code = process.wait(timeout=WAIT)
     assert code == 0
     stderr.wait_for("stopped watching")
+
+
+def test_watch_writes_no_empty_deck(make_vault: MakeVault, tmp_path: Path) -> None:
+    vault = make_vault({"a.md": "Just prose.\n"})
+    out = tmp_path / "out"
+    builds: list[Rebuild] = []
+    with watching(vault, out, builds):
+        assert builds[0].built is not None and builds[0].export is None
+        assert builds[0].error is None and not out.exists()
+        (vault / "a.md").write_text(QA.format(q="Now a card?", a="Yes"))
+        eventually(lambda: len(builds) == 2, "the rebuild")
+    assert builds[1].export is not None and fronts(out / "vault.apkg") == ["Now a card?"]

@@ -170,3 +170,11 @@ def test_a_deck_or_tag_that_names_nothing_lists_the_closest(make_vault: MakeVaul
         "",
         "Error: no tag 'acoustic' among the cards; the closest: acoustics/loud\n",
     )
+
+
+def test_quiz_on_a_vault_without_cards_says_why_and_makes_no_store(make_vault: MakeVault) -> None:
+    vault = make_vault({"a.md": "Just prose.\n"})
+    code, out, err = run_cli("quiz", str(vault), "--plain", input="")
+    assert (code, err) == (0, "")
+    assert out == NO_CARDS.replace("so no deck written", "so nothing to review")
+    assert not (vault / ".flashgen" / "reviews.sqlite3").exists()
