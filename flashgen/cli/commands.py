@@ -14,16 +14,23 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from flashgen import __version__
-from flashgen.cli.report import Verbosity, plural, prefix_of
+from flashgen.cli.report import (
+    Verbosity,
+    WatchPrinter,
+    build_summary,
+    describe_deck,
+    diagnostic_lines,
+    no_cards_line,
+    plural,
+    prefix_of,
+)
 from flashgen.errors import FlashgenError
 
 # Each command imports the stages it needs when it runs: ``flashgen --version`` and
 # ``--help`` load none of them (nor genanki, rich, fsrs, markdown-it), and start at once.
 if TYPE_CHECKING:
-    from flashgen.build.outputs import Export
     from flashgen.build.pipeline import Progress as ProgressFn
     from flashgen.build.pipeline import VaultCards
-    from flashgen.build.watch import Rebuild
     from flashgen.review.store import ReviewStore
 
 DEFAULT_VAULT = "notes"
@@ -173,25 +180,12 @@ def _report(
 ) -> int:
     """Print the diagnostics (on stderr, or stdout for a *listing*) and the summary (stdout,
     or stderr with *summary_err*); return the exit status."""
-    from flashgen.cli.report import diagnostic_lines
-
     for line in diagnostic_lines(built.diagnostics, vault, verbosity, built.recalled):
         click.echo(line, err=not listing)
     warnings, errors = built.count("warning"), built.count("error")
     if verbosity is not Verbosity.QUIET:
-        click.echo(_summary(built), err=summary_err)
+        click.echo(build_summary(built), err=summary_err)
     return 1 if errors or (strict and warnings) else 0
-
-
-def _summary(built: VaultCards) -> str:
-    """``10 notes read, 68 cards (basic 3, qa 65), 1 warning, 0 errors``."""
-    kinds = ", ".join(f"{kind} {count:,}" for kind, count in sorted(built.kinds().items()))
-    warnings, errors = built.count("warning"), built.count("error")
-    return (
-        f"{plural(built.notes_read, 'note')} read, {plural(built.card_count(), 'card')}"
-        + (f" ({kinds})" if kinds else "")
-        + f", {plural(warnings, 'warning')}, {plural(errors, 'error')}"
-    )
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -233,8 +227,6 @@ def build(vault: Path, output: Path, strict: bool, diff: bool, verbosity: str) -
         built = _collect(vault)
         status = _report(built, vault, strict, Verbosity(verbosity))
         if not built.card_count() and not built.removed:  # an empty deck helps no one
-            from flashgen.cli.report import no_cards_line
-
             if verbosity != Verbosity.QUIET.value:
                 click.echo(no_cards_line(built.config))
             sys.exit(status)
@@ -254,7 +246,7 @@ def build(vault: Path, output: Path, strict: bool, diff: bool, verbosity: str) -
             click.echo(printable(line))
     if verbosity != Verbosity.QUIET.value:
         click.echo(export.summary_line())
-        click.echo(_describe_deck(export))
+        click.echo(describe_deck(export))
     sys.exit(status)
 
 
@@ -265,18 +257,6 @@ def _deck_stamp(output: Path, vault: Path) -> tuple[int, int] | None:
     except (OSError, RuntimeError):
         return None
     return (info.st_size, info.st_mtime_ns)
-
-
-def _describe_deck(export: Export) -> str:
-    summary = export.summary
-    holds = (
-        f"{plural(summary.notes, 'note')} in {plural(summary.decks, 'deck')},"
-        f" {plural(summary.media, 'media file')}"
-        + (f", {export.removed_kept:,} tagged flashgen::removed" if export.removed_kept else "")
-    )
-    return (
-        f"wrote {export.deck}: {holds}" if export.written else f"unchanged {export.deck}: {holds}"
-    )
 
 
 @cli.command()
@@ -300,7 +280,7 @@ def watch(vault: Path, output: Path, diff: bool, verbosity: str) -> None:
     from flashgen.anki.package import write_apkg
     from flashgen.build.watch import watch_vault
 
-    printer = _WatchPrinter(vault, Verbosity(verbosity), diff)
+    printer = WatchPrinter(vault, Verbosity(verbosity), diff)
     # A service manager's stop (SIGTERM) ends the watch as Ctrl-C does.
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
@@ -317,56 +297,6 @@ def watch(vault: Path, output: Path, diff: bool, verbosity: str) -> None:
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
-
-
-class _WatchPrinter:
-    """Prints each build of ``flashgen watch``: the first one's summary, then a line per
-    rebuild, and the problems of the notes that changed."""
-
-    def __init__(self, vault: Path, verbosity: Verbosity, diff: bool) -> None:
-        self.vault = vault
-        self.verbosity = verbosity
-        self.diff = diff
-
-    def __call__(self, rebuild: Rebuild) -> None:
-        from flashgen.build.outputs import iter_changes
-        from flashgen.cli.report import diagnostic_lines, watch_line
-        from flashgen.cli.terminal import local_zone, now, printable
-
-        first = rebuild.changed == ()
-        built, export = rebuild.built, rebuild.export
-        if built is not None:
-            for line in diagnostic_lines(
-                built.diagnostics, self.vault, self.verbosity, built.recalled, counts=first
-            ):
-                click.echo(line, err=True)
-        if rebuild.error is not None:
-            click.echo(f"Error: {rebuild.error}; still watching", err=True)
-        elif export is None and built is not None and self.verbosity is not Verbosity.QUIET:
-            from flashgen.cli.report import no_cards_line
-
-            if first:
-                click.echo(_summary(built))
-                click.echo(no_cards_line(built.config, "so no deck written yet"))
-            else:
-                click.echo(printable(watch_line(now().astimezone(local_zone()), rebuild, None)))
-        if export is not None:
-            for diagnostic in export.summary.diagnostics:
-                click.echo(printable(diagnostic.format(prefix_of(self.vault))), err=True)
-            if self.diff:
-                for line in iter_changes(export):
-                    click.echo(printable(line))
-            if self.verbosity is Verbosity.QUIET:
-                pass
-            elif first and built is not None:
-                click.echo(_summary(built))
-                click.echo(export.summary_line())
-                click.echo(_describe_deck(export))
-            elif not first:
-                at = now().astimezone(local_zone())
-                click.echo(printable(watch_line(at, rebuild, export)))
-        if first:
-            click.echo(f"watching {self.vault} for changes (Ctrl-C to stop)", err=True)
 
 
 @cli.command()
@@ -554,8 +484,6 @@ def quiz(
     built = _collect(vault, save=writable)  # a read-only vault: no cache, the same ids
     _mention_problems(built, vault)
     if not built.cards:
-        from flashgen.cli.report import no_cards_line
-
         click.echo(no_cards_line(built.config, "so nothing to review"))
         return
     chosen = CardFilter(decks, tags, notes)

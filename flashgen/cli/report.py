@@ -1,4 +1,5 @@
-"""How the commands word what they print: counts, diagnostics, the build summary.
+"""How the commands word what they print: counts, diagnostics, the build summary, the
+lines of ``flashgen watch``.
 
 Cheap to import (the commands load it at start-up): the build stage is imported only
 when diagnostics are printed.
@@ -13,9 +14,12 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import click
+
 if TYPE_CHECKING:
     from flashgen.build.diagnostics import DiagnosticGroup
     from flashgen.build.outputs import Export
+    from flashgen.build.pipeline import VaultCards
     from flashgen.build.watch import Rebuild
     from flashgen.config import Config
     from flashgen.model import Diagnostic
@@ -135,3 +139,73 @@ def watch_line(at: datetime, rebuild: Rebuild, export: Export | None) -> str:
         f"+{export.count('+'):,} new ~{export.count('~'):,} changed -{export.count('-'):,} removed"
     )
     return f"{at:%H:%M:%S} {shown}: {changes}"
+
+
+def build_summary(built: VaultCards) -> str:
+    """``10 notes read, 68 cards (basic 3, qa 65), 1 warning, 0 errors``."""
+    kinds = ", ".join(f"{kind} {count:,}" for kind, count in sorted(built.kinds().items()))
+    warnings, errors = built.count("warning"), built.count("error")
+    return (
+        f"{plural(built.notes_read, 'note')} read, {plural(built.card_count(), 'card')}"
+        + (f" ({kinds})" if kinds else "")
+        + f", {plural(warnings, 'warning')}, {plural(errors, 'error')}"
+    )
+
+
+def describe_deck(export: Export) -> str:
+    """``wrote cards/notes.apkg: 68 notes in 7 decks, 8 media files``."""
+    summary = export.summary
+    holds = (
+        f"{plural(summary.notes, 'note')} in {plural(summary.decks, 'deck')},"
+        f" {plural(summary.media, 'media file')}"
+        + (f", {export.removed_kept:,} tagged flashgen::removed" if export.removed_kept else "")
+    )
+    return (
+        f"wrote {export.deck}: {holds}" if export.written else f"unchanged {export.deck}: {holds}"
+    )
+
+
+class WatchPrinter:
+    """Prints each build of ``flashgen watch``: the first one's summary, then a line per
+    rebuild, and the problems of the notes that changed."""
+
+    def __init__(self, vault: Path, verbosity: Verbosity, diff: bool) -> None:
+        self.vault = vault
+        self.verbosity = verbosity
+        self.diff = diff
+
+    def __call__(self, rebuild: Rebuild) -> None:
+        from flashgen.build.outputs import iter_changes
+        from flashgen.cli.terminal import local_zone, now, printable
+
+        first = rebuild.changed == ()
+        built, export = rebuild.built, rebuild.export
+        if built is not None:
+            for line in diagnostic_lines(
+                built.diagnostics, self.vault, self.verbosity, built.recalled, counts=first
+            ):
+                click.echo(line, err=True)
+        if rebuild.error is not None:
+            click.echo(f"Error: {rebuild.error}; still watching", err=True)
+        elif export is None and built is not None and self.verbosity is not Verbosity.QUIET:
+            if first:
+                click.echo(build_summary(built))
+                click.echo(no_cards_line(built.config, "so no deck written yet"))
+            else:
+                click.echo(printable(watch_line(now().astimezone(local_zone()), rebuild, None)))
+        if export is not None:
+            for diagnostic in export.summary.diagnostics:
+                click.echo(printable(diagnostic.format(prefix_of(self.vault))), err=True)
+            if self.diff:
+                for line in iter_changes(export):
+                    click.echo(printable(line))
+            if self.verbosity is Verbosity.QUIET:
+                pass  # errors only
+            elif not first:
+                click.echo(printable(watch_line(now().astimezone(local_zone()), rebuild, export)))
+            elif built is not None:
+                click.echo(build_summary(built))
+                click.echo(export.summary_line())
+                click.echo(describe_deck(export))
+        if first:
+            click.echo(f"watching {self.vault} for changes (Ctrl-C to stop)", err=True)
