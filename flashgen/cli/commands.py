@@ -173,7 +173,7 @@ def _report(
     built: VaultCards,
     vault: Path,
     strict: bool,
-    verbosity: Verbosity,
+    verbosity: Verbosity = Verbosity.NORMAL,
     *,
     listing: bool = False,
     summary_err: bool = False,
@@ -483,15 +483,15 @@ def quiz(
         )
     built = _collect(vault, save=writable)  # a read-only vault: no cache, the same ids
     _mention_problems(built, vault)
-    if not built.cards:
+    if not built.card_count():  # counted, not decoded
         click.echo(no_cards_line(built.config, "so nothing to review"))
         return
     chosen = CardFilter(decks, tags, notes)
-    unmatched = chosen.unmatched(built.cards)
+    unmatched = chosen.unmatched(built.cards) if decks or tags else []
     if unmatched:
         raise click.ClickException("; ".join(unmatched))
     cards = chosen.select(built.cards)
-    if built.cards and not cards:
+    if not cards:
         raise click.ClickException("no card matches --deck/--tag/--note; check the spelling")
     fuzz = _run(fixed_now) is None
     path = _store_path(built, state)
