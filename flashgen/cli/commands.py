@@ -180,7 +180,9 @@ def _report(
 ) -> int:
     """Print the diagnostics (on stderr, or stdout for a *listing*) and the summary (stdout,
     or stderr with *summary_err*); return the exit status."""
-    for line in diagnostic_lines(built.diagnostics, vault, verbosity, built.recalled):
+    # --strict makes warnings errors: -q shows them then, or a failure would say nothing.
+    shown = Verbosity.NORMAL if strict and verbosity is Verbosity.QUIET else verbosity
+    for line in diagnostic_lines(built.diagnostics, vault, shown, built.recalled):
         click.echo(line, err=not listing)
     warnings, errors = built.count("warning"), built.count("error")
     if verbosity is not Verbosity.QUIET:

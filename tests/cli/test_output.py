@@ -77,6 +77,8 @@ def test_a_rebuild_prints_only_the_changed_notes_problems(make_vault: MakeVault)
     )
     quiet = run_cli("build", str(vault), "-o", str(out), "-q")
     assert quiet == (0, "", "")
+    strict = run_cli("build", str(vault), "-o", str(out), "-q", "--strict")
+    assert strict[:2] == (1, "") and strict[2].startswith("3 warnings from notes unchanged")
 
 
 def test_quiet_keeps_errors_only(make_vault: MakeVault, monkeypatch: pytest.MonkeyPatch) -> None:
