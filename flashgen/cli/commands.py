@@ -6,7 +6,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import closing, contextmanager, suppress
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -450,6 +450,10 @@ def _mention_problems(built: VaultCards, vault: Path) -> None:
 @click.option(
     "--plain", is_flag=True, help="Read each answer as a line (for scripts; no TTY needed)."
 )
+@click.option("--no-images", is_flag=True, help="Show images as their path, not drawn.")
+@click.option(
+    "--no-bury", is_flag=True, help="Show new siblings of cards answered today (Anki buries them)."
+)
 def quiz(
     vault: Path,
     state: Path | None,
@@ -459,20 +463,25 @@ def quiz(
     notes: tuple[str, ...],
     retention: float,
     plain: bool,
+    no_images: bool,
+    no_bury: bool,
 ) -> None:
     """Review VAULT's due cards in the terminal, scheduled by FSRS.
 
-    Due cards come first (oldest first), then new ones. Keys: space or enter shows
-    the answer; 1 Again, 2 Hard, 3 Good, 4 Easy (each shows its next interval);
-    u undoes the last answer; e prints the card's note:line; o opens its image;
-    O opens the note in Obsidian; q quits. Every answer is saved at once.
+    Due cards come first (oldest first), then new ones; cards of one source are
+    never shown back to back. Keys: space or enter shows the answer (space and the
+    arrows scroll a long one); 1 Again, 2 Hard, 3 Good, 4 Easy (each shows its next
+    interval); u undoes the last answer; e opens the note in $VISUAL/$EDITOR at the
+    card (or prints note:line); o opens its image; O opens the note in Obsidian;
+    q quits. Every answer is saved at once. One quiz at a time per review store.
 
     \b
     Example:
       flashgen quiz ~/MyVault --deck Math --new 10
     """
     from flashgen.cli.screen import run_quiz
-    from flashgen.cli.terminal import check_terminal, fixed_now, local_zone, now
+    from flashgen.cli.terminal import check_terminal, fixed_now, local_zone, now, start_of_day
+    from flashgen.review.lock import QuizLock
     from flashgen.review.seeding import seed_review_store
     from flashgen.review.session import CardFilter, QuizSession
 
@@ -497,10 +506,16 @@ def quiz(
         raise click.ClickException("no card matches --deck/--tag/--note; check the spelling")
     fuzz = _run(fixed_now) is None
     path = _store_path(built, state)
-    with _open_store(path, retention=retention, fuzz=fuzz) as store:
+    with (
+        closing(_run(lambda: QuizLock.take(path))),
+        _open_store(path, retention=retention, fuzz=fuzz) as store,
+    ):
         moment = _run(now)
         _run(lambda: seed_review_store(store, cards, local_zone(), moment))
-        session = _run(lambda: QuizSession(store, cards, moment, new_limit=new_limit))
+        day = None if no_bury else start_of_day(moment)
+        session = _run(
+            lambda: QuizSession(store, cards, moment, new_limit=new_limit, bury_since=day)
+        )
         _run(
             lambda: run_quiz(
                 session,
@@ -508,6 +523,8 @@ def quiz(
                 vault_root=built.vault.root,
                 vault_name=built.vault.name,
                 location_prefix=prefix_of(vault),
+                images=not no_images,
+                line_breaks=built.line_breaks,
             )
         )
 

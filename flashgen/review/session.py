@@ -8,6 +8,11 @@ Order, as in Anki: learning cards that are due, then due review cards (oldest du
 first), then new cards (in note order, at most ``new_limit`` per session), then learning
 cards due within :data:`LEARN_AHEAD`, so that a card failed a minute ago comes back
 before the session ends.
+
+Siblings (cards of one ``Card.family``: a cloze passage's deletions, a card and its
+reverse, a comparison's cards, an Obsidian_to_Anki block) are kept apart: the next card
+is never a sibling of the one before while another card can come instead. And, as Anki
+buries them, new siblings of a card answered today wait until tomorrow.
 """
 
 from __future__ import annotations
@@ -147,12 +152,16 @@ class Summary:
     """When the earliest of the session's cards is next due; None if none was ever answered."""
     new_waiting: int
     """New cards left out by the new-card limit (or not reached)."""
+    buried: int = 0
+    """New cards held back until tomorrow: siblings of cards answered today."""
 
 
 @dataclass(frozen=True, slots=True)
 class _Answered:
     card: Card
     review: Review
+    buried: tuple[Card, ...] = ()
+    """New siblings this answer held back (an undo brings them back)."""
 
 
 class QuizSession:
@@ -165,10 +174,14 @@ class QuizSession:
         now: datetime,
         *,
         new_limit: int = DEFAULT_NEW_LIMIT,
+        bury_since: datetime | None = None,
     ) -> None:
+        """A session over *cards*; *bury_since* (the start of the user's day) holds back
+        new siblings of the cards answered since then; None buries nothing."""
         now = utc(now)
         self._store = store
         self._cards = {card.id: card for card in cards}
+        self._order = {card.id: index for index, card in enumerate(cards)}
         # Only what the queue needs is read: which cards have a state (the others are
         # new), and the states of cards due soon or in (re)learning.
         self._seen = store.card_ids() & self._cards.keys()
@@ -185,30 +198,56 @@ class QuizSession:
             and not self._is_due(card.id, now)
             and self._states[card.id].phase != Phase.REVIEW
         ]
+        self._bury = bury_since is not None
+        self._buried_families: set[str] = set()
+        if bury_since is not None:
+            answered = {review.card_id for review in store.reviews(bury_since)}
+            self._buried_families = {
+                self._cards[card_id].family
+                for card_id in answered
+                if card_id in self._cards and self._cards[card_id].family
+            }
         new = [card for card in cards if card.id not in self._seen]
-        self._new = new[: max(new_limit, 0)]
-        self._new_left_out = len(new) - len(self._new)
+        fresh = [card for card in new if card.family not in self._buried_families]
+        self._buried = len(new) - len(fresh)
+        self._new = fresh[: max(new_limit, 0)]
+        self._new_rest = fresh[len(self._new) :]
         self._front: list[Card] = []
         self._history: list[_Answered] = []
+        self._last_family = ""
 
     def _is_due(self, card_id: str, now: datetime) -> bool:
         state = self._states.get(card_id)
         return state is not None and state.due <= now
 
+    def has_cards(self) -> bool:
+        """Whether the session has any card at all (due or not)."""
+        return bool(self._cards)
+
     def next_card(self, now: datetime) -> Card | None:
         """Take the next card to show, or None when the session is over."""
         now = utc(now)
         self._learning.sort(key=lambda card: self._states[card.id].due)
-        if self._front:
-            return self._front.pop()
-        if self._learning and self._states[self._learning[0].id].due <= now:
-            return self._learning.pop(0)
-        if self._due:
-            return self._due.pop(0)
-        if self._new:
-            return self._new.pop(0)
-        if self._learning and self._states[self._learning[0].id].due <= now + LEARN_AHEAD:
-            return self._learning.pop(0)
+        card = self._front.pop() if self._front else self._take(now, apart=True)
+        if card is None:
+            card = self._take(now, apart=False)  # only siblings are left
+        self._last_family = "" if card is None else card.family
+        return card
+
+    def _take(self, now: datetime, *, apart: bool) -> Card | None:
+        """Pop the first card in queue order; with *apart*, no sibling of the last one."""
+        queues: tuple[tuple[list[Card], datetime | None], ...] = (
+            (self._learning, now),
+            (self._due, None),
+            (self._new, None),
+            (self._learning, now + LEARN_AHEAD),
+        )
+        for queue, until in queues:
+            for index, card in enumerate(queue):
+                if until is not None and self._states[card.id].due > until:
+                    break  # learning cards are in due order
+                if not apart or not card.family or card.family != self._last_family:
+                    return queue.pop(index)
         return None
 
     def put_back(self, card: Card) -> None:
@@ -229,7 +268,22 @@ class QuizSession:
         self._seen.add(card.id)
         if state.phase != Phase.REVIEW:
             self._learning.append(card)
-        self._history.append(_Answered(card, review))
+        buried = self._bury_siblings(card.family) if self._bury and card.family else ()
+        self._history.append(_Answered(card, review, buried))
+
+    def _bury_siblings(self, family: str) -> tuple[Card, ...]:
+        """Hold back the new cards of *family* until tomorrow; others take their places."""
+        self._buried_families.add(family)
+        buried = tuple(card for card in (*self._new, *self._new_rest) if card.family == family)
+        self._buried += len(buried)
+        self._refill([card for card in (*self._new, *self._new_rest) if card.family != family])
+        return buried
+
+    def _refill(self, new: list[Card]) -> None:
+        """Make *new* (in note order) the new cards: as many as now come, the rest wait."""
+        new.sort(key=lambda card: self._order[card.id])
+        room = len(self._new)
+        self._new, self._new_rest = new[:room], new[room:]
 
     def undo(self) -> Card | None:
         """Take back this session's last answer; return its card, which comes next.
@@ -245,6 +299,10 @@ class QuizSession:
         self._learning = [other for other in self._learning if other.id != card.id]
         self._set_state(card.id, restored)
         self._front.append(card)
+        if last.buried:
+            self._buried_families.discard(card.family)
+            self._buried -= len(last.buried)
+            self._refill([*self._new, *self._new_rest, *last.buried])
         return card
 
     def _set_state(self, card_id: str, state: CardState | None) -> None:
@@ -276,14 +334,18 @@ class QuizSession:
             ratings=tuple((rating, counts[rating]) for rating in Rating),
             time_spent=timedelta(milliseconds=spent),
             next_due=self._store.first_due(self._cards.keys()),
-            new_waiting=self._new_left_out
+            new_waiting=len(self._new_rest)
             + len(self._new)
             + sum(1 for card in self._front if card.id not in self._seen),
+            buried=self._buried,
         )
 
 
 def format_interval(interval: timedelta) -> str:
-    """An interval as Anki shows it: ``45s``, ``10m``, ``3h``, ``4d``, ``1.5mo``, ``2.1y``."""
+    """An interval as Anki shows it: ``45s``, ``10m``, ``3h``, ``4d``, ``1.5mo``, ``12mo``, ``2y``.
+
+    Months are 30 days, years 365; a whole number shows no ``.0``.
+    """
     seconds = max(interval.total_seconds(), 0.0)
     if seconds < 60:
         return f"{round(seconds)}s"
@@ -295,8 +357,13 @@ def format_interval(interval: timedelta) -> str:
     if days < 30:
         return f"{round(days)}d"
     if days < 365:
-        return f"{days / 30:.1f}mo"
-    return f"{days / 365:.1f}y"
+        return f"{_one_decimal(days / 30)}mo"
+    return f"{_one_decimal(days / 365)}y"
+
+
+def _one_decimal(value: float) -> str:
+    """``1.5``, ``12`` (not ``12.0``)."""
+    return f"{value:.1f}".removesuffix(".0")
 
 
 def source_location(card: Card, prefix: str = "") -> str:
