@@ -495,7 +495,7 @@ def quiz(
     built = _collect(vault, save=writable)  # a read-only vault: no cache, the same ids
     _mention_problems(built, vault)
     if not built.card_count():  # counted, not decoded
-        click.echo(no_cards_line(built.config, "so nothing to review"))
+        click.echo(no_cards_line(built.config, "No cards to review: the notes make none yet; "))
         return
     chosen = CardFilter(decks, tags, notes)
     unmatched = chosen.unmatched(built.cards) if decks or tags else []

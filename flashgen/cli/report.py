@@ -100,9 +100,9 @@ def _group_line(group: DiagnosticGroup, vault: Path) -> str:
     return f"{line} ({group.count:,} times {where}; '{check_command(vault)}' lists every one)"
 
 
-def no_cards_line(config: Config, outcome: str = "so no deck written") -> str:
-    """Why a vault made no cards (and the *outcome*): the syntaxes flashgen reads there,
-    and where the README tells more."""
+def no_cards_line(config: Config, lead: str = "no cards, so no deck written: ") -> str:
+    """Why a vault made no cards, after *lead*: the syntaxes flashgen reads there, and
+    where the README tells more."""
     spaced = "obsidian-spaced-repetition cards (Q::A, ?, ==cloze==)"
     if config.spaced_tags:
         spaced += " in notes tagged " + " or ".join(f"#{tag}" for tag in config.spaced_tags)
@@ -114,12 +114,10 @@ def no_cards_line(config: Config, outcome: str = "so no deck written") -> str:
     }
     read = [name for name, on in syntaxes.items() if on]
     if not read:
-        return f"no cards, {outcome}: every source is off in flashgen.yaml (sources:)"
+        return f"{lead}every source is off in flashgen.yaml (sources:)"
     listed = ", ".join(read[:-1]) + (" and " if len(read) > 1 else "") + read[-1]
     selected = f" among notes tagged {', '.join(config.tags)}" if config.tags else ""
-    return (
-        f"no cards, {outcome}: flashgen reads {listed}{selected}; see 'Card syntax' in the README"
-    )
+    return f"{lead}flashgen reads {listed}{selected}; see 'Card syntax' in the README"
 
 
 def watch_line(at: datetime, rebuild: Rebuild, export: Export | None) -> str:
@@ -190,7 +188,7 @@ class WatchPrinter:
         elif export is None and built is not None and self.verbosity is not Verbosity.QUIET:
             if first:
                 click.echo(build_summary(built))
-                click.echo(no_cards_line(built.config, "so no deck written yet"))
+                click.echo(no_cards_line(built.config, "no cards, so no deck written yet: "))
             else:
                 click.echo(printable(watch_line(now().astimezone(local_zone()), rebuild, None)))
         if export is not None:

@@ -176,5 +176,7 @@ def test_quiz_on_a_vault_without_cards_says_why_and_makes_no_store(make_vault: M
     vault = make_vault({"a.md": "Just prose.\n"})
     code, out, err = run_cli("quiz", str(vault), "--plain", input="")
     assert (code, err) == (0, "")
-    assert out == NO_CARDS.replace("so no deck written", "so nothing to review")
+    assert out == NO_CARDS.replace(
+        "no cards, so no deck written:", "No cards to review: the notes make none yet;"
+    )
     assert not (vault / ".flashgen" / "reviews.sqlite3").exists()
