@@ -52,7 +52,9 @@ def run_cli(
     *args: str, input: str | None = None, env: dict[str, str] | None = None
 ) -> tuple[int, str, str]:
     """Run ``flashgen *args`` in-process: (exit status, stdout, stderr)."""
-    result = CliRunner().invoke(cli, list(args), input=input, env=env, catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli, list(args), input=input, env=env, catch_exceptions=False, prog_name="flashgen"
+    )
     return result.exit_code, result.stdout, result.stderr
 
 

@@ -112,8 +112,8 @@ class Export:
     def summary_line(self) -> str:
         """``+N new ~N changed -N removed =N unchanged``."""
         return (
-            f"+{self.count('+')} new ~{self.count('~')} changed -{self.count('-')} removed"
-            f" ={self.unchanged} unchanged"
+            f"+{self.count('+'):,} new ~{self.count('~'):,} changed -{self.count('-'):,} removed"
+            f" ={self.unchanged:,} unchanged"
         )
 
 

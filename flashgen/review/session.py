@@ -17,6 +17,7 @@ buries them, new siblings of a card answered today wait until tomorrow.
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -40,9 +41,12 @@ class CardFilter:
     """Which cards a session takes; an empty field lets every card through."""
 
     decks: tuple[str, ...] = ()
-    """Deck names; a deck also takes its subdecks (``A`` takes ``A::B``)."""
+    """Deck names, any case, ``::`` or ``/`` between levels; a deck also takes its subdecks
+    (``A`` takes ``A::B``), and a name may leave out the decks above it: ``Physics`` is
+    ``Vault::Physics``, and ``Waves`` is ``Vault::Physics::Waves``."""
     tags: tuple[str, ...] = ()
-    """Tags, with or without ``#``; a tag also takes its children (``a`` takes ``a/b``)."""
+    """Tags, with or without ``#``, any case; a tag also takes its children (``a`` takes
+    ``a/b``), and may leave out its parents (``b`` is ``a/b``)."""
     notes: tuple[str, ...] = ()
     """Note paths (``.md`` optional), folders, or glob patterns such as ``Math/*``."""
 
@@ -58,15 +62,61 @@ class CardFilter:
         """The cards that match, in their order."""
         return [card for card in cards if self.matches(card)]
 
+    def unmatched(self, cards: Sequence[Card]) -> list[str]:
+        """A line for each ``--deck`` or ``--tag`` value that names nothing in *cards*,
+        with the closest names there are."""
+        decks = sorted({card.deck for card in cards})
+        tags = sorted({tag for card in cards for tag in card.tags})
+        lines = [
+            _no_such("deck", wanted, decks, "::")
+            for wanted in self.decks
+            if not any(_deck_matches(deck, wanted) for deck in decks)
+        ]
+        lines += [
+            _no_such("tag", wanted, tags, "/")
+            for wanted in self.tags
+            if not _tag_matches(tags, wanted)
+        ]
+        return lines
+
+
+def _levels(name: str, separator: str) -> list[str]:
+    """A deck or tag name's levels, folded: ``Vault::Physics`` → ``["vault", "physics"]``."""
+    cleaned = name.strip().lstrip("#").casefold().replace("/", separator)
+    return [level.strip() for level in cleaned.split(separator) if level.strip()]
+
+
+def _names(name: str, wanted: str, separator: str) -> bool:
+    """True when *wanted* names *name* or a parent of it, leaving out any levels above."""
+    levels, sought = _levels(name, separator), _levels(wanted, separator)
+    return bool(sought) and any(
+        levels[start : start + len(sought)] == sought for start in range(len(levels))
+    )
+
 
 def _deck_matches(deck: str, wanted: str) -> bool:
-    deck, wanted = deck.casefold(), wanted.strip().casefold().replace("/", "::")
-    return deck == wanted or deck.startswith(wanted + "::")
+    return _names(deck, wanted, "::")
 
 
 def _tag_matches(tags: Sequence[str], wanted: str) -> bool:
-    wanted = wanted.strip().lstrip("#").casefold()
-    return any(tag.casefold() == wanted or tag.casefold().startswith(wanted + "/") for tag in tags)
+    return any(_names(tag, wanted, "/") for tag in tags)
+
+
+def _no_such(kind: str, wanted: str, names: Sequence[str], separator: str) -> str:
+    """``no deck 'Physcs'; the closest: Vault::Physics, Vault::Physiology``."""
+    # Compare with each name and each of its tails, so "Physcs" finds "Vault::Physics".
+    tails = {
+        separator.join(_levels(name, separator)[start:]): name
+        for name in names
+        for start in range(len(_levels(name, separator)))
+    }
+    sought = separator.join(_levels(wanted, separator))
+    close = difflib.get_close_matches(sought, list(tails), n=8, cutoff=0.6)
+    closest = list(dict.fromkeys(tails[tail] for tail in close))[:3]
+    if not closest:
+        closest = list(names[:3])
+    shown = ", ".join(closest) if closest else "none"
+    return f"no {kind} '{wanted}' among the cards; the closest: {shown}"
 
 
 def _note_matches(note: str, wanted: str) -> bool:

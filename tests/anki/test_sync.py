@@ -54,9 +54,9 @@ def collection(tmp_path: Path) -> Path:
     return tmp_path / "anki" / "collection.anki2"
 
 
-def sync(vault: Path, collection: Path, *more: str) -> tuple[int, str]:
-    status, _out, err = run_cli("sync", str(vault), "--collection", str(collection), *more)
-    return status, err
+def sync(vault: Path, collection: Path, *more: str) -> tuple[int, str, str]:
+    """Run ``flashgen sync``: its status, its stdout (the counts), its stderr (problems)."""
+    return run_cli("sync", str(vault), "--collection", str(collection), *more)
 
 
 def digest(path: Path) -> str:
@@ -85,9 +85,9 @@ def test_sync_adds_then_deletes_moves_and_updates_keeping_every_review(
     make_vault: MakeVault, collection: Path
 ) -> None:
     vault = make_vault(vault_files())
-    status, err = sync(vault, collection)
+    status, out, err = sync(vault, collection)
     assert status == 0, err
-    assert "+3 added ~0 updated >0 moved -0 deleted =0 unchanged" in err
+    assert "+3 added ~0 updated >0 moved -0 deleted =0 unchanged" in out
     with opened(collection) as col:
         first = notes_by_guid(col)
         assert sorted(len(note.card_ids) for note in first.values()) == [1, 1, 2]
@@ -103,11 +103,11 @@ def test_sync_adds_then_deletes_moves_and_updates_keeping_every_review(
     (vault / LUNGS).rename(vault / "Physiology" / "Lungs.md")
     cells = vault / CELLS
     cells.write_text(cells.read_text().replace("Mitochondria", "The mitochondria"))
-    status, err = sync(vault, collection)
+    status, out, err = sync(vault, collection)
 
     assert status == 0, err
     # The moved note's source link changed: it is updated as well as moved.
-    assert "+0 added ~2 updated >1 moved -1 deleted =0 unchanged" in err
+    assert "+0 added ~2 updated >1 moved -1 deleted =0 unchanged" in out
     with opened(collection) as col:
         after = notes_by_guid(col)
         heart = by_front["How many chambers has the heart?"]
@@ -126,9 +126,9 @@ def test_nothing_to_change_writes_nothing(make_vault: MakeVault, collection: Pat
     vault = make_vault(vault_files())
     assert sync(vault, collection)[0] == 0
     before = files_of(collection.parent)
-    status, err = sync(vault, collection)
+    status, out, err = sync(vault, collection)
     assert status == 0, err
-    assert "=3 unchanged" in err and "unchanged" in err.splitlines()[-1]
+    assert "=3 unchanged" in out and "unchanged" in out.splitlines()[-1]
     assert files_of(collection.parent) == before  # not even a backup
 
 
@@ -139,9 +139,9 @@ def test_a_deck_imported_before_meets_the_same_notes(
     deck = build_deck(vault, tmp_path / "out")
     with opened(collection) as col:
         import_apkg(col, deck)
-    status, err = sync(vault, collection)
+    status, out, err = sync(vault, collection)
     assert status == 0, err
-    assert "+0 added ~0 updated >0 moved -0 deleted =3 unchanged" in err
+    assert "+0 added ~0 updated >0 moved -0 deleted =3 unchanged" in out
 
 
 def test_notes_flashgen_did_not_make_are_never_touched(
@@ -173,8 +173,8 @@ def test_an_edit_made_in_anki_since_the_last_sync_survives(
         note = col.get_note(nid)
         note["Back"] = "Mitochondria (fixed in Anki)"
         col.update_note(note)
-    status, err = sync(vault, collection)
-    assert status == 0 and "=2 unchanged, 1 kept as edited in Anki" in err, err
+    status, out, err = sync(vault, collection)
+    assert status == 0 and "=2 unchanged, 1 kept as edited in Anki" in out, err
     with opened(collection) as col:
         assert col.get_note(nid)["Back"] == "Mitochondria (fixed in Anki)"
 
@@ -183,8 +183,8 @@ def test_keep_removed_tags_instead_of_deleting(make_vault: MakeVault, collection
     vault = make_vault(vault_files())
     assert sync(vault, collection)[0] == 0
     (vault / HEART).unlink()
-    status, err = sync(vault, collection, "--keep-removed")
-    assert status == 0 and "#1 tagged" in err, err
+    status, out, err = sync(vault, collection, "--keep-removed")
+    assert status == 0 and "#1 tagged" in out, err
     with opened(collection) as col:
         assert len(col.find_notes("tag:flashgen::removed")) == 1
     assert "#0 tagged" in sync(vault, collection, "--keep-removed")[1]
@@ -200,7 +200,7 @@ def test_a_collection_anki_holds_open_is_refused_and_unchanged(
     try:
         assert holder.stdout is not None and holder.stdout.readline() == "open\n"
         before = files_of(collection.parent)
-        status, err = sync(vault, collection)
+        status, _out, err = sync(vault, collection)
         assert status == 1
         assert err.strip().splitlines()[-1] == (
             f"Error: {collection} is open in Anki (or syncing its media): close Anki first"
@@ -250,7 +250,7 @@ def test_bad_collections_get_one_line_and_stay_unchanged(
     spoil, message = BAD[case]
     spoil(collection)
     before = files_of(collection.parent)
-    status, err = sync(make_vault(vault_files()), collection)
+    status, _out, err = sync(make_vault(vault_files()), collection)
     assert status == 1
     last = err.strip().splitlines()[-1]
     assert last.startswith("Error: ") and message in last, err
@@ -339,10 +339,10 @@ def test_cards_of_an_older_deck_hand_their_schedule_to_the_new_notes(
         for guid, note in notes_by_guid(col).items():
             review(col, note.card_ids[0])
             schedules[guid] = scheduling(col, note.card_ids[0])
-    status, err = sync(vault, collection)
+    status, out, err = sync(vault, collection)
     assert status == 0, err
-    assert "+2 added ~0 updated >0 moved -4 deleted =0 unchanged" in err
-    assert "4 cards took over the schedule of their old one-card notes" in err
+    assert "+2 added ~0 updated >0 moved -4 deleted =0 unchanged" in out
+    assert "4 cards took over the schedule of their old one-card notes" in out
     with opened(collection) as col:
         notes = notes_by_guid(col)
         assert sorted(note.notetype for note in notes.values()) == [
@@ -395,8 +395,8 @@ def test_a_guid_held_by_a_note_of_another_type_is_left_alone(
         note["Front"], note["Back"], note.guid = "Someone else's", "note", heart.id
         col.add_note(note, col.decks.id("Default") or 1)  # type: ignore[arg-type]
         before = (note.id, col.get_note(note.id).mod)
-    status, err = sync(vault, collection)
-    assert status == 0 and "1 left out: a note of another note type has their GUID" in err, err
+    status, out, err = sync(vault, collection)
+    assert status == 0 and "1 left out: a note of another note type has their GUID" in out, err
     with opened(collection) as col:
         theirs = col.get_note(NoteId(before[0]))
         assert (theirs.mod, theirs["Front"]) == (before[1], "Someone else's")
