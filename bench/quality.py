@@ -177,11 +177,23 @@ def _anki_texts(cards: list[Card], vault: Path, breaks: bool) -> Iterable[tuple[
                 package_path=str(deck), options=ImportAnkiPackageOptions(merge_notetypes=True)
             )
             col.import_anki_package(request)
+            ids = _card_ids(cards)
             for card_id in col.find_cards(""):
                 card = col.get_card(card_id)
-                yield card.note().guid, card.question() + "\n" + card.answer()
+                place = (card.note().guid, card.ord)
+                yield ids.get(place, place[0]), card.question() + "\n" + card.answer()
         finally:
             col.close()
+
+
+def _card_ids(cards: list[Card]) -> dict[tuple[str, int], str]:
+    """(note GUID, card ordinal) → card id; before issue 12 every card was a note, its
+    GUID the card's id."""
+    try:
+        from flashgen.anki.notes import anki_cards
+    except ImportError:
+        return {}
+    return anki_cards(cards)
 
 
 def format_report(vault: Path, report: Report, *, verbose: bool) -> str:

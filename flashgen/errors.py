@@ -15,3 +15,8 @@ class ConfigError(FlashgenError):
 
 class OutputError(FlashgenError):
     """An output file could not be written."""
+
+
+class SyncError(FlashgenError):
+    """An Anki collection cannot be synced (locked, not one, too new, read-only); it is
+    left unchanged."""

@@ -22,6 +22,9 @@ class Diagnostic:
     """``warning`` keeps the build going; ``error`` makes it exit 1."""
     message: str
     """What is wrong and how to fix it."""
+    minor: bool = False
+    """True for a problem that changes no card (an image missing from a note's text but
+    from none of its cards): ``flashgen check`` lists it, a build only counts it."""
 
     def format(self, prefix: str = "") -> str:
         """Render as ``prefix/path:line: severity: message``."""

@@ -51,6 +51,7 @@ def assert_only_build_outputs(out: Path, vault: Path) -> None:
         f"{vault.name}.json",
     ]
     assert sorted(p.name for p in (vault / ".flashgen").iterdir()) == [
+        "anki-notes.pickle",
         "cache.pickle",
         "ledger.pickle",
     ]

@@ -3,6 +3,7 @@ collection to import packages into and inspect."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import struct
 import zipfile
@@ -19,7 +20,11 @@ from anki.dbproxy import DBProxy
 from anki.scheduler.v3 import CardAnswer, Scheduler
 from click.testing import CliRunner
 
+from flashgen.anki.note_state import load_note_state
+from flashgen.anki.notes import anki_cards
+from flashgen.build.outputs import note_state_path
 from flashgen.cli.commands import cli
+from flashgen.model import Card
 
 QA = "> [!QUESTION] {q}\n> {a}\n\n"
 """A question callout: ``QA.format(q=..., a=...)``."""
@@ -47,8 +52,31 @@ def run_cli(
     *args: str, input: str | None = None, env: dict[str, str] | None = None
 ) -> tuple[int, str, str]:
     """Run ``flashgen *args`` in-process: (exit status, stdout, stderr)."""
-    result = CliRunner().invoke(cli, list(args), input=input, env=env, catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli, list(args), input=input, env=env, catch_exceptions=False, prog_name="flashgen"
+    )
     return result.exit_code, result.stdout, result.stderr
+
+
+def shown_text(html: str) -> str:
+    """What a rendered card side shows, as one line: no style, no tags."""
+    html = re.sub(r"(?s)<style>.*?</style>", "", html)
+    html = re.sub(r"<(?:/?div|hr|br)\b[^>]*>", " ", html)
+    return " ".join(re.sub(r"<[^>]+>", "", html).split())
+
+
+def cards_by_anki_card(cards: list[Card], vault: Path) -> dict[tuple[str, int], Card]:
+    """The flashgen card of each Anki card, by (note GUID, card ordinal), after a build."""
+    by_id = {card.id: card for card in cards}
+    state = load_note_state(note_state_path(vault))
+    return {place: by_id[card_id] for place, card_id in anki_cards(cards, state).items()}
+
+
+def build_deck(vault: Path, out: Path) -> Path:
+    """Run ``flashgen build VAULT -o OUT``, which must succeed; the deck it wrote."""
+    status, _out, err = run_cli("build", str(vault), "-o", str(out))
+    assert status == 0, err
+    return out / f"{vault.name}.apkg"
 
 
 @dataclass(frozen=True, slots=True)

@@ -305,9 +305,9 @@ def test_a_note_and_a_folder_with_the_same_name(make_vault: MakeVault, tmp_path:
         ("Sub?", "vault::Topic", ("Topic/pic.png",)),
     ]
     assert built.diagnostics == []
-    code, _, err = run("build", str(vault), "-o", str(tmp_path / "out"))
+    code, out, err = run("build", str(vault), "-o", str(tmp_path / "out"))
     assert code == 0, err
-    assert err.splitlines()[-1].endswith("2 notes in 2 decks, 1 media files")
+    assert out.splitlines()[-1].endswith("2 notes in 2 decks, 1 media file")
 
 
 def test_names_with_emoji_hash_percent_and_trailing_spaces(
@@ -336,9 +336,9 @@ def test_names_with_emoji_hash_percent_and_trailing_spaces(
         "Emoji?": ("🧠 Brain/Émoji 🎉.md", "vault::🧠 Brain", ("🖼.png",)),
     }
     assert built.diagnostics == []
-    code, _, err = run("build", str(vault), "-o", str(tmp_path / "out"))
+    code, out, err = run("build", str(vault), "-o", str(tmp_path / "out"))
     assert code == 0, err
-    assert err.splitlines()[-1].endswith("4 notes in 3 decks, 4 media files")
+    assert out.splitlines()[-1].endswith("4 notes in 3 decks, 4 media files")
 
 
 def test_very_long_names_and_paths(tmp_path: Path) -> None:

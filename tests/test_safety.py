@@ -180,8 +180,8 @@ def test_escape_sequences_are_shown_not_obeyed_in_every_listing(
     ):
         _, out, err = run(*command)
         assert "\x1b" not in out + err and "\x07" not in out + err, command
-    _, _, err = run("check", str(vault))
-    assert f"{vault}/bad␛]0;t␇.md:2: warning: card 'x::' has no answer" in err
+    _, listed, _ = run("check", str(vault))
+    assert f"{vault}/bad␛]0;t␇.md:2: warning: card 'x::' has no answer" in listed
 
 
 def test_sanitize_html_is_a_config_switch() -> None:

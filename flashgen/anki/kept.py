@@ -35,10 +35,10 @@ from flashgen.build.state import StateError, load_state, save_state
 from flashgen.errors import OutputError
 
 FORMAT = "flashgen-deck-parts"
-VERSION = 3
+VERSION = 4
 
-Made = tuple[tuple[str, str, int], ...]
-"""A group's notes in the collection: (GUID, deck name, model id) of each."""
+Made = tuple[tuple[str, str, int, int], ...]
+"""A group's notes in the collection: (GUID, deck name, note type id, mod) of each."""
 FileName = tuple[int, int, str]
 """A vault file's (size, mtime_ns) when it was named, and its media name."""
 

@@ -16,6 +16,14 @@ COMPARISON_MODEL_ID = 1589227826
 """Anki id of the ``flashgen Comparison`` note type; never change it either."""
 
 
+REVERSIBLE_MODEL_ID = 1263390047
+"""Anki id of the ``flashgen Q/A reversible`` note type; never change it."""
+
+
+CLOZE_MODEL_ID = 1406613561
+"""Anki id of the ``flashgen Cloze`` note type (Anki's cloze kind); never change it."""
+
+
 CSS = """\
 .card {
   --fg-text: #1f2328;
@@ -72,6 +80,7 @@ blockquote { margin: 0.5em 0; padding-left: 1em; border-left: 3px solid var(--fg
 .missing { color: #cf222e; border: 1px dashed currentColor; border-radius: 4px;
   padding: 0 0.3em; font-size: 0.8em; }
 .missing::before { content: "missing image: "; }
+.cloze { font-weight: 600; color: var(--fg-accent); }
 """
 
 
@@ -84,6 +93,31 @@ _QA_BACK = """\
 {{FrontSide}}
 <hr id=answer>
 <div class="fg-back">{{Back}}</div>
+<div class="fg-source">{{Source}}</div>"""
+
+
+_REVERSE_FRONT = """\
+{{#Context}}<div class="fg-context">{{Context}}</div>{{/Context}}
+<div class="fg-front">{{Back}}</div>"""
+
+
+_REVERSE_BACK = """\
+{{FrontSide}}
+<hr id=answer>
+<div class="fg-back">{{Front}}</div>
+<div class="fg-source">{{Source}}</div>"""
+
+
+_CLOZE_FRONT = """\
+{{#Context}}<div class="fg-context">{{Context}}</div>{{/Context}}
+<div class="fg-front">{{cloze:Text}}</div>"""
+
+
+_CLOZE_BACK = """\
+{{#Context}}<div class="fg-context">{{Context}}</div>{{/Context}}
+<div class="fg-front">{{cloze:Text}}</div>
+{{#Back Extra}}<hr id=answer>
+<div class="fg-back">{{Back Extra}}</div>{{/Back Extra}}
 <div class="fg-source">{{Source}}</div>"""
 
 
@@ -120,6 +154,8 @@ class NoteType:
     """Its card templates."""
     css: str = CSS
     """Its style."""
+    cloze: bool = False
+    """Whether it is of Anki's cloze kind: one card per cloze number of its first field."""
 
 
 QA = NoteType(
@@ -128,7 +164,27 @@ QA = NoteType(
     ("Front", "Back", "Context", "Source", "Id"),
     (Template("Card 1", _QA_FRONT, _QA_BACK),),
 )
-"""Question and answer: every card that is not a comparison."""
+"""Question and answer: every card that is neither a comparison, a cloze nor two-way."""
+
+REVERSIBLE = NoteType(
+    REVERSIBLE_MODEL_ID,
+    "flashgen Q/A reversible",
+    ("Front", "Back", "Context", "Source", "Id"),
+    (Template("Forward", _QA_FRONT, _QA_BACK), Template("Reverse", _REVERSE_FRONT, _REVERSE_BACK)),
+)
+"""A card and its reverse, back → front (``:::``, ``??``, O2A's "Basic (and reversed
+card)"): one note of two cards, so Anki buries them as siblings. A note type of its own
+rather than a second template of Q/A: changing Q/A would make every collection merge
+note types (and upload in full to AnkiWeb) once."""
+
+CLOZE = NoteType(
+    CLOZE_MODEL_ID,
+    "flashgen Cloze",
+    ("Text", "Back Extra", "Context", "Source", "Id"),
+    (Template("Cloze", _CLOZE_FRONT, _CLOZE_BACK),),
+    cloze=True,
+)
+"""A passage with deletions: one note, one card per deletion (per cloze number)."""
 
 COMPARISON = NoteType(
     COMPARISON_MODEL_ID,
@@ -140,5 +196,5 @@ COMPARISON = NoteType(
 )
 """Comparison cards: the comparison's title and the other items shown on the front."""
 
-NOTE_TYPES = (QA, COMPARISON)
+NOTE_TYPES = (QA, COMPARISON, CLOZE, REVERSIBLE)
 """Every note type a deck may hold."""

@@ -28,14 +28,11 @@ import sqlite3
 import tempfile
 import unicodedata
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, closing, suppress
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from html import escape
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
-from urllib.parse import quote
+from typing import Any, BinaryIO
 
 import genanki
 from genanki.apkg_col import APKG_COL
@@ -43,21 +40,21 @@ from genanki.apkg_schema import APKG_SCHEMA
 
 from flashgen.anki.apkg_zip import DEFLATED, Entry, ZipWriter, file_chunks, method_for
 from flashgen.anki.kept import Kept, Made, collection_path, load_kept, save_kept
-from flashgen.anki.notetypes import COMPARISON, NOTE_TYPES, QA, NoteType
+from flashgen.anki.note_state import NoteState, load_note_state, save_note_state
+from flashgen.anki.notes import DEFAULT_DECK as DEFAULT_DECK  # re-exported
+from flashgen.anki.notes import Note, NoteMaker, link_parts
+from flashgen.anki.notes import anki_tag as anki_tag  # re-exported
+from flashgen.anki.notetypes import NOTE_TYPES, NoteType
 from flashgen.anki.render_cache import _load_renders, _Renderer, _save_renders
+from flashgen.anki.rows import UsedIds, reset_schema_cookie, row_id
 from flashgen.build.atomic import write_atomic
 from flashgen.build.outputs import CardGroup, DeckSummary, StageProgress, card_groups
 from flashgen.build.state import bulk
 from flashgen.errors import OutputError
 from flashgen.model import Card, Diagnostic, SrHistory
 
-DEFAULT_DECK = "flashgen"
-"""Deck of the cards that name none."""
-
 _DECK_IDS = range(1 << 30, 1 << 31)
 """The ids genanki recommends for decks (and models)."""
-_ROW_IDS = range(1 << 40, 1 << 52)
-"""The note and card ids of a package (see ``_row_id``)."""
 _UNSAFE_IN_MEDIA_NAME = re.compile(r"[^\w.-]+")
 """Anki rewrites or rejects some characters in media names; keep only the plainest ones."""
 _REVIEW = 2
@@ -87,6 +84,7 @@ def write_apkg(
     render_cache: Path | None = None,
     sanitize_html: bool = False,
     line_breaks: bool = False,
+    note_state: Path | None = None,
     parts: Path | None = None,
     progress: StageProgress | None = None,
 ) -> DeckSummary:
@@ -95,8 +93,11 @@ def write_apkg(
     Media paths in the cards are read from *vault_root*; an image that cannot be read
     (deleted since the vault was scanned) is shown as missing, with a warning in the
     summary's diagnostics. *vault_name* builds the ``obsidian://`` links back to each
-    card's note; *timestamp* (seconds since the epoch) stamps the notes, and must grow
-    between builds for Anki to update imported notes. With *render_cache*, cards whose
+    card's note; *timestamp* (seconds since the epoch) is the build time. With
+    *note_state* (see :mod:`.note_state`), each note is stamped with the time its content
+    last changed, kept in that file, so that a re-import updates only the notes that
+    changed; without it, every note is stamped *timestamp*, which must then grow between
+    builds for Anki to update imported notes. With *render_cache*, cards whose
     fields that file holds are not rendered again, and the file is updated. With
     *sanitize_html*, scripts, event handlers and ``javascript:`` links are removed from
     the fields (see :mod:`flashgen.sanitize`); by default the notes' HTML is kept. With
@@ -116,28 +117,34 @@ def write_apkg(
     names = {path: name for path, (name, _stamp) in media.items()}
     html = (sanitize_html, line_breaks)
     keys = [_group_key(group, names, vault_name, html) for group in groups]
-    known = kept.groups if kept.collection is not None else None
-    made = _made_of(keys, groups, known or {})
-    decks = _decks(made)
+    state = load_note_state(note_state)
+    maker = NoteMaker(
+        names, vault_name, _Renderer(), state, timestamp, vault_root if note_state else None
+    )
+    known = _still_known(kept, keys, state, maker, dated=note_state is not None)
     files = _distinct_files(media, vault_root)
-    fresh = [group for key, group in zip(keys, groups, strict=True) if key not in (known or {})]
+    fresh = [group for key, group in zip(keys, groups, strict=True) if key not in known]
     # Kept parts hold every note's fields already: the render cache is for packages
-    # made without them. Without it, rows go into the collection as they are rendered.
+    # made without them. Without it, notes go into the collection as they are rendered.
     use_cache = render_cache is not None and parts is None
-    with bulk():  # a row, its fields and its tags for each card: none in a cycle
+    with bulk():  # a note, its fields and its tags for each card: none in a cycle
         found = _load_renders(render_cache) if use_cache else {}
-        renderer = _Renderer(found=found, sanitize=sanitize_html, line_breaks=line_breaks)
-        rows = _row_batches(fresh, names, vault_name, renderer, progress, remember=use_cache)
+        maker.renderer = _Renderer(found=found, sanitize=sanitize_html, line_breaks=line_breaks)
+        made = {key: known[key] for key in keys if key in known}
+        batches = _note_batches(fresh, keys, groups, maker, made, progress, remember=use_cache)
+        decks = _deck_ids(groups, keys, known)
         entries = _write_package(
-            made, rows, decks, files, out, timestamp, kept, parts, known, progress
-        )
+            batches, made, decks, files, out, timestamp, kept, parts, progress, known,
+            dated=note_state is not None,
+        )  # fmt: skip
     if render_cache is not None and use_cache:
-        _save_renders(render_cache, renderer)
+        _save_renders(render_cache, maker.renderer)
+    save_note_state(note_state, state)
     if parts is not None:
         named = {path: (*stamp, name) for path, (name, stamp) in media.items()}
         save_kept(parts, out, Kept(groups=made, media=entries, files=named))
     return DeckSummary(
-        notes=sum(len(group.ids) for group in groups),
+        notes=sum(len(notes) for notes in made.values()),
         decks=len(decks),
         media=len(files),
         diagnostics=_unread_images(cards, unread) if unread else (),
@@ -157,21 +164,50 @@ def _group_key(
     return group.key(images.encode(), vault_name.encode(), repr(html).encode())
 
 
-def _made_of(
-    keys: Sequence[bytes], groups: Sequence[CardGroup], known: Mapping[bytes, Made]
+def _still_known(
+    kept: Kept, keys: Sequence[bytes], state: NoteState, maker: NoteMaker, *, dated: bool
 ) -> dict[bytes, Made]:
-    """Each group's notes in the collection: kept from the last package, or its cards'."""
-    return {
-        key: known[key]
-        if key in known
-        else tuple((card.id, card.deck or DEFAULT_DECK, _model_id(card)) for card in group.load())
-        for key, group in zip(keys, groups, strict=True)
-    }
+    """The groups of this package whose notes the kept collection holds as they must be.
+
+    A group is kept when its key is the one the collection's notes were made from and,
+    for *dated* notes (a note state), each note still has the time the state gives it.
+    Their notes count as made: the note state keeps their times, and their GUIDs are
+    taken for the notes made anew.
+    """
+    if kept.collection is None:
+        return {}
+    known: dict[bytes, Made] = {}
+    for key in keys:
+        notes = kept.groups.get(key)
+        if notes is None:
+            continue
+        if dated and not all(
+            (time := state.times.get(guid)) is not None and time[1] == mod
+            for guid, _deck, _model, mod in notes
+        ):
+            continue
+        known[key] = notes
+        for guid, _deck, _model, _mod in notes:
+            state.used.add(guid)
+            maker.claimed.add(guid)
+    return known
 
 
-def _model_id(card: Card) -> int:
-    """The note type a card's note has."""
-    return COMPARISON.id if card.kind.is_comparison else QA.id
+def read_media(
+    cards: Sequence[Card], vault_root: Path
+) -> tuple[dict[str, str], dict[str, bytes], dict[str, str]]:
+    """The images *cards* embed: vault path → media name, media name → content, and
+    vault path → why it could not be read (see ``unread_images``)."""
+    media, unread = _read_media(
+        _distinct(path for card in cards for path in card.media), vault_root
+    )
+    names = {path: name for path, (name, _data) in media.items()}
+    return names, {name: data for name, data in media.values()}, unread
+
+
+def unread_images(cards: Iterable[Card], unread: Mapping[str, str]) -> tuple[Diagnostic, ...]:
+    """A warning for each note whose cards embed an image that could not be read."""
+    return _unread_images(cards, unread)
 
 
 def media_name(path: str, data: bytes, *, digits: int = 10) -> str:
@@ -186,11 +222,6 @@ def media_name(path: str, data: bytes, *, digits: int = 10) -> str:
     return f"{stem}-{hashlib.sha1(data).hexdigest()[:digits]}{'.' if suffix else ''}{suffix}"
 
 
-def anki_tag(tag: str) -> str:
-    """An Obsidian tag as an Anki tag: nesting ``a/b`` becomes ``a::b``, spaces ``_``."""
-    return "_".join(tag.split()).replace("/", "::")
-
-
 def deck_id(name: str) -> int:
     """A stable deck id for the deck *name*, in the range genanki accepts."""
     digest = int.from_bytes(hashlib.sha1(name.encode()).digest()[:8], "big")
@@ -199,15 +230,8 @@ def deck_id(name: str) -> int:
 
 def obsidian_link(note: str, line: int, vault_name: str) -> str:
     """An HTML link that opens *note* in Obsidian, labelled ``note:line``."""
-    start, label = _link_parts(note, vault_name)
+    start, label = link_parts(note, vault_name)
     return f"{start}{label}:{line}</a>"
-
-
-def _link_parts(note: str, vault_name: str) -> tuple[str, str]:
-    """The opening ``<a href=…>`` of a link to *note*, and its label without the line."""
-    file = note.removesuffix(".md")
-    href = f"obsidian://open?vault={quote(vault_name, safe='')}&file={quote(file, safe='')}"
-    return f'<a href="{escape(href)}">', escape(note)
 
 
 def _check_unique_ids(card_ids: Iterable[str]) -> None:
@@ -244,28 +268,47 @@ def _name_media(
     for path in paths:
         try:
             info = (vault_root / path).stat()
-            stamp = (info.st_size, info.st_mtime_ns)
-            known = kept.files.get(path)
-            if known is not None and known[:2] == stamp:
-                media[path] = (known[2], stamp)
-                continue
-            data = (vault_root / path).read_bytes()
-        except _VANISHED:
-            unread[path] = f"image {path} vanished during the build; rebuild to include it"
-            continue
         except OSError as err:
-            unread[path] = (
-                f"cannot read image {path} ({err.strerror or err}); it is shown as missing:"
-                " make it readable and rebuild"
-            )
+            unread[path] = _unreadable(path, err)
             continue
-        name = media_name(path, data)
-        digest = hashlib.sha1(data).hexdigest()
-        if taken.setdefault(name, digest) != digest:
-            # Ten hex digits of SHA-1 collided: fall back to the whole digest.
-            name = media_name(path, data, digits=40)
-        media[path] = (name, stamp)
+        stamp = (info.st_size, info.st_mtime_ns)
+        known = kept.files.get(path)
+        if known is not None and known[:2] == stamp:
+            media[path] = (known[2], stamp)
+            continue
+        data = _read_image(vault_root, path, unread)
+        if data is not None:
+            media[path] = (_unique_name(path, data, taken), stamp)
     return media, unread
+
+
+def _read_image(vault_root: Path, path: str, unread: dict[str, str]) -> bytes | None:
+    """The bytes of the image *path*; None, and why in *unread*, when it cannot be read."""
+    try:
+        return (vault_root / path).read_bytes()
+    except OSError as err:
+        unread[path] = _unreadable(path, err)
+        return None
+
+
+def _unreadable(path: str, err: OSError) -> str:
+    if isinstance(err, _VANISHED):
+        return f"image {path} vanished during the build; rebuild to include it"
+    return (
+        f"cannot read image {path} ({err.strerror or err}); it is shown as missing:"
+        " make it readable and rebuild"
+    )
+
+
+def _unique_name(path: str, data: bytes, taken: dict[str, str]) -> str:
+    """The media name of *path* holding *data*, unlike the names *taken* (name → SHA-1)."""
+    name = media_name(path, data)
+    digest = hashlib.sha1(data).hexdigest()
+    if taken.setdefault(name, digest) != digest:
+        # Ten hex digits of SHA-1 collided: fall back to the whole digest.
+        name = media_name(path, data, digits=40)
+        taken[name] = digest
+    return name
 
 
 def _distinct_files(media: Mapping[str, _Named], vault_root: Path) -> dict[str, Path]:
@@ -274,6 +317,20 @@ def _distinct_files(media: Mapping[str, _Named], vault_root: Path) -> dict[str, 
     for path, (name, _stamp) in media.items():
         files.setdefault(name, vault_root / path)
     return files
+
+
+def _read_media(
+    paths: Sequence[str], vault_root: Path
+) -> tuple[dict[str, tuple[str, bytes]], dict[str, str]]:
+    """Map each vault path to its media name and content, and each unreadable one to why."""
+    media: dict[str, tuple[str, bytes]] = {}
+    unread: dict[str, str] = {}
+    taken: dict[str, str] = {}
+    for path in paths:
+        data = _read_image(vault_root, path, unread)
+        if data is not None:
+            media[path] = (_unique_name(path, data, taken), data)
+    return media, unread
 
 
 def _unread_images(cards: Iterable[Card], unread: Mapping[str, str]) -> tuple[Diagnostic, ...]:
@@ -288,105 +345,75 @@ def _unread_images(cards: Iterable[Card], unread: Mapping[str, str]) -> tuple[Di
     return tuple(sorted(found.values(), key=lambda d: (d.path, d.line, d.message)))
 
 
-@dataclass(frozen=True, slots=True)
-class _Row:
-    """One note of the package, as the collection holds it."""
-
-    guid: str
-    model: genanki.Model
-    deck: str
-    fields: list[str]
-    tags: list[str]
-    history: SrHistory | None
-
-
 _BATCH = 20_000
 """Cards rendered and written into the collection at a time, so that a big vault's
 rendered fields are never all in memory at once."""
 
 
-def _row_batches(
+def _note_batches(
+    fresh: Sequence[CardGroup],
+    keys: Sequence[bytes],
     groups: Sequence[CardGroup],
-    media_names: Mapping[str, str],
-    vault_name: str,
-    renderer: _Renderer,
+    maker: NoteMaker,
+    made: dict[bytes, Made],
     progress: StageProgress | None,
     *,
     remember: bool,
-) -> Iterator[list[_Row]]:
-    """The notes of the cards of *groups*, a batch at a time; *renderer* forgets each
-    batch's fields once it is made unless it must *remember* them (for a render cache)."""
-    total = sum(len(group.ids) for group in groups)
+) -> Iterator[list[Note]]:
+    """The notes of the groups *fresh*, a batch at a time, each group's noted in *made*
+    (by its key); the renderer forgets each batch's fields once it is made unless it
+    must *remember* them (for a render cache)."""
+    key_of = {id(group): key for key, group in zip(keys, groups, strict=True)}
+    total = sum(len(group.ids) for group in fresh)
     done = 0
-    batch: list[Card] = []
-    for number, group in enumerate(groups, start=1):
-        batch.extend(group.load())
-        if len(batch) < _BATCH and number < len(groups):
+    batch: list[CardGroup] = []
+    for number, group in enumerate(fresh, start=1):
+        batch.append(group)
+        if sum(len(one.ids) for one in batch) < _BATCH and number < len(fresh):
             continue
 
         def told(rendered: int, _batch_total: int, before: int = done) -> None:
             if progress is not None:
                 progress("cards rendered", before + rendered, total)
 
-        yield _note_rows(batch, media_names, vault_name, renderer, told)
-        done += len(batch)
+        cards = [card for one in batch for card in one.load()]
+        no_media: dict[str, str] = {}  # shared by the cards without images
+        names = maker.media_names
+        maker.renderer.prepare(
+            [(c, {p: names[p] for p in c.media if p in names} or no_media) for c in cards], told
+        )
+        notes: list[Note] = []
+        for one in batch:
+            own = maker.notes(one.load())
+            made[key_of[id(one)]] = tuple((n.guid, n.deck, n.note_type.id, n.mod) for n in own)
+            notes.extend(own)
+        yield notes
+        done += len(cards)
         batch = []
         if not remember:
-            renderer.kept.clear()
+            maker.renderer.kept.clear()
 
 
-def _note_rows(
-    cards: Sequence[Card],
-    media_names: Mapping[str, str],
-    vault_name: str,
-    renderer: _Renderer,
-    progress: Callable[[int, int], None] | None,
-) -> list[_Row]:
-    """Each card's note."""
-    models = {note_type.id: _model(note_type) for note_type in NOTE_TYPES}
-    links: dict[str, tuple[str, str]] = {}
-    tags: dict[tuple[str, ...], list[str]] = {}
-    no_media: dict[str, str] = {}  # shared by the cards without images
-    with_media = [
-        (card, {p: media_names[p] for p in card.media if p in media_names} or no_media)
-        for card in cards
-    ]
-    rows: list[_Row] = []
-    for (card, _media), rendered in zip(
-        with_media, renderer.fields(with_media, progress), strict=True
-    ):
-        start, label = links.get(card.note) or links.setdefault(
-            card.note, _link_parts(card.note, vault_name)
-        )
-        source = f"{start}{label}:{card.line}</a>"
-        if card.kind.is_comparison:
-            front, back, context, title, others = rendered
-            fields = [front, back, title, others, context, source, card.id]
+def _deck_ids(
+    groups: Sequence[CardGroup], keys: Sequence[bytes], known: Mapping[bytes, Made]
+) -> dict[str, genanki.Deck]:
+    """A deck for each deck name the cards use (sorted), with ids stable across builds;
+    they get the models their notes use as the notes are written (``_write_col``)."""
+    names: set[str] = set()
+    for key, group in zip(keys, groups, strict=True):
+        notes = known.get(key)
+        if notes is not None:
+            names.update(deck for _guid, deck, _model, _mod in notes)
         else:
-            fields = [*rendered, source, card.id]
-        if card.tags not in tags:
-            tags[card.tags] = _distinct(tag for tag in map(anki_tag, card.tags) if tag)
-        model = models[_model_id(card)]
-        deck = card.deck or DEFAULT_DECK
-        rows.append(_Row(card.id, model, deck, fields, tags[card.tags], card.history))
-    return rows
-
-
-def _decks(made: Mapping[bytes, Made]) -> dict[str, genanki.Deck]:
-    """A deck for each deck name the notes use (sorted), with ids stable across builds,
-    holding no notes, only the models its notes use."""
-    models = {note_type.id: _model(note_type) for note_type in NOTE_TYPES}
-    used = {(deck, model) for rows in made.values() for _guid, deck, model in rows}
+            names.update(card.deck or DEFAULT_DECK for card in group.load())
     decks: dict[str, genanki.Deck] = {}
     used_ids: set[int] = set()
-    for name in sorted({deck for deck, _model_id in used}):
+    for name in sorted(names):
         did = deck_id(name)
         while did in used_ids:  # two names hashed alike: probe, in name order, so it is stable
             did = _DECK_IDS.start + (did + 1 - _DECK_IDS.start) % len(_DECK_IDS)
         used_ids.add(did)
         decks[name] = genanki.Deck(did, name)
-    for deck, model_id in sorted(used):
-        decks[deck].add_model(models[model_id])
     return decks
 
 
@@ -401,52 +428,65 @@ def _model(note_type: NoteType) -> genanki.Model:
             for template in note_type.templates
         ],
         css=note_type.css,
+        model_type=genanki.Model.CLOZE if note_type.cloze else genanki.Model.FRONT_BACK,
     )
 
 
 class _Note(genanki.Note):  # type: ignore[misc]  # genanki has no type hints
-    """A genanki note that skips genanki's check of its fields' HTML.
+    """A genanki note stamped with its own ``mod``, and without genanki's check of its
+    fields' HTML.
 
-    The check only warns, about HTML that notes may well hold (see ``_write_collection``),
-    and costs a regular expression over every field of every note of every package.
+    genanki stamps every note (and its cards) with the package's timestamp; this one
+    writes the time its content last changed. The check only warns, about HTML that
+    notes may well hold (see ``_write_collection``), and costs a regular expression over
+    every field of every note of every package.
     """
+
+    def __init__(self, *, mod: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.mod = mod
+
+    def write_to_db(self, cursor: Any, timestamp: float, deck_id: int, id_gen: Any) -> None:
+        super().write_to_db(cursor, self.mod, deck_id, id_gen)
 
     def _check_invalid_html_tags_in_fields(self) -> None:
         pass
 
 
 def _write_package(
+    batches: Iterable[list[Note]],
     made: Mapping[bytes, Made],
-    rows: Iterable[list[_Row]],
     decks: Mapping[str, genanki.Deck],
     files: Mapping[str, Path],
     out: Path,
     timestamp: float,
     kept: Kept,
     parts: Path | None,
-    known: Mapping[bytes, Made] | None,
     progress: StageProgress | None,
+    known: Mapping[bytes, Made],
+    *,
+    dated: bool,
 ) -> dict[str, Entry]:
     """Patch a copy of the kept collection (or make one), then zip it atomically onto *out*.
 
     The collection that goes into the zip is a ``VACUUM INTO`` copy of the patched one:
     SQLite lays it out from its rows alone, so a patched collection and one made from
     nothing give the same bytes. With *parts*, it becomes the next build's kept one.
-    *made* says which notes each group has, *known* which the kept collection has (None:
-    there is none), *rows* are the notes of the other groups, in batches. Returns the
-    media entries written, by media name.
+    *known* are the groups whose notes the kept collection holds as they are, *batches*
+    the notes of the others, which fill *made* (every group's notes) as they come.
+    Returns the media entries written, by media name.
     """
     temps: list[str] = []
     try:
         work = _temp_file(temps)
         if kept.collection is not None:
             shutil.copyfile(kept.collection, work)
-        _patch_collection(work, made, rows, decks, timestamp, known)
+        _patch_collection(work, batches, made, decks, timestamp, kept, known, dated=dated)
         canonical = _temp_file(temps)
         os.unlink(canonical)  # VACUUM INTO writes a new file only
         with closing(sqlite3.connect(work)) as conn:
             conn.execute("VACUUM INTO ?", (canonical,))
-        _reset_schema_cookie(canonical)
+        reset_schema_cookie(canonical)
         entries: dict[str, Entry] = {}
         write_atomic(
             out,
@@ -467,22 +507,6 @@ def _write_package(
                 os.unlink(name)
 
 
-_SCHEMA_COOKIE = slice(40, 44)
-"""Where a SQLite file's header counts its schema's changes (a big-endian 32-bit number)."""
-
-
-def _reset_schema_cookie(db_name: str) -> None:
-    """Set the schema cookie of the closed database *db_name* to 1.
-
-    ``VACUUM INTO`` carries the count on from the source, so a collection patched from
-    the kept one would differ from one made from nothing in these four bytes alone. The
-    count only tells open connections that the schema changed; the file has none.
-    """
-    with open(db_name, "r+b") as handle:
-        handle.seek(_SCHEMA_COOKIE.start)
-        handle.write((1).to_bytes(_SCHEMA_COOKIE.stop - _SCHEMA_COOKIE.start, "big"))
-
-
 def _temp_file(temps: list[str]) -> str:
     """A new empty temporary file, listed in *temps* to be removed."""
     db_fd, db_name = tempfile.mkstemp(prefix="flashgen-", suffix=".anki2")
@@ -493,102 +517,84 @@ def _temp_file(temps: list[str]) -> str:
 
 def _patch_collection(
     db_name: str,
+    batches: Iterable[list[Note]],
     made: Mapping[bytes, Made],
-    rows: Iterable[list[_Row]],
     decks: Mapping[str, genanki.Deck],
     timestamp: float,
-    known: Mapping[bytes, Made] | None,
+    kept: Kept,
+    known: Mapping[bytes, Made],
+    *,
+    dated: bool,
 ) -> None:
-    """Make the collection at *db_name* hold the notes of the groups *made*.
+    """Make the collection at *db_name* (the kept one, or an empty file) hold every note.
 
-    *known* are the groups the collection holds (None: it is empty); the notes of the
-    groups not among them are deleted, and *rows* (every other group's notes) inserted.
+    The notes of the groups *known* stay; every other note it holds is deleted, and the
+    notes of *batches* are inserted. Undated notes (no note state) are all stamped
+    *timestamp*, as genanki stamps them.
     """
     with closing(sqlite3.connect(db_name)) as conn:
         cursor = conn.cursor()
-        if known is None:
+        if kept.collection is None:
             cursor.executescript(APKG_SCHEMA)
-            known = {}
-        stay = {guid for key, notes in made.items() if key in known for guid, _d, _m in notes}
-        gone = [(guid,) for notes in known.values() for guid, _d, _m in notes if guid not in stay]
+        stay = {guid for notes in known.values() for guid, _d, _m, _t in notes}
+        held = (guid for notes in kept.groups.values() for guid, _d, _m, _t in notes)
         cursor.execute("CREATE TEMP TABLE gone (guid TEXT PRIMARY KEY)")
-        cursor.executemany("INSERT OR IGNORE INTO gone VALUES (?)", gone)
+        cursor.executemany(
+            "INSERT OR IGNORE INTO gone VALUES (?)", ((g,) for g in held if g not in stay)
+        )
         cursor.execute(
             "DELETE FROM cards WHERE nid IN"
             " (SELECT id FROM notes WHERE guid IN (SELECT guid FROM gone))"
         )
         cursor.execute("DELETE FROM notes WHERE guid IN (SELECT guid FROM gone)")
-        fresh_history: dict[str, SrHistory] = {}
-        for batch in rows:
-            _insert_notes(cursor, batch, decks, timestamp)
-            fresh_history.update((r.guid, r.history) for r in batch if r.history is not None)
-        # Every note is stamped with the package's time, for Anki to take it as newer.
-        cursor.execute("UPDATE notes SET mod = ?", (int(timestamp),))
-        cursor.execute("UPDATE cards SET mod = ?", (int(timestamp),))
-        _write_col(conn, list(decks.values()), timestamp)
-        (history,) = cursor.execute("SELECT count(*) FROM cards WHERE type = ?", (_REVIEW,))
-        if history[0] or fresh_history:
+        history: dict[tuple[str, int], SrHistory] = {}
+        for batch in batches:
+            _insert_notes(cursor, batch, decks)
+            history.update(((n.guid, o), h) for n in batch for o, h in n.history)
+        if not dated:
+            cursor.execute("UPDATE notes SET mod = ?", (int(timestamp),))
+            cursor.execute("UPDATE cards SET mod = ?", (int(timestamp),))
+        _write_col(conn, _with_models(decks, made), timestamp)
+        (reviews,) = cursor.execute("SELECT count(*) FROM cards WHERE type = ?", (_REVIEW,))
+        if reviews[0] or history:
             _set_day_counting(conn)
-            _schedule_reviews(conn, fresh_history)
+            _schedule_reviews(conn, history)
         conn.commit()
 
 
+def _with_models(
+    decks: Mapping[str, genanki.Deck], made: Mapping[bytes, Made]
+) -> list[genanki.Deck]:
+    """*decks*, the ones some note uses, each with the models of its notes."""
+    models = {note_type.id: _model(note_type) for note_type in NOTE_TYPES}
+    used = sorted({(deck, model) for notes in made.values() for _g, deck, model, _t in notes})
+    for deck, model in used:
+        decks[deck].add_model(models[model])
+    return [deck for name, deck in decks.items() if deck.models]
+
+
 def _insert_notes(
-    cursor: sqlite3.Cursor,
-    rows: Sequence[_Row],
-    decks: Mapping[str, genanki.Deck],
-    timestamp: float,
+    cursor: sqlite3.Cursor, notes: Sequence[Note], decks: Mapping[str, genanki.Deck]
 ) -> None:
-    """Insert each row's note and cards, with ids drawn from its GUID (see ``_row_id``)."""
-    if not rows:
+    """Insert each note and its cards, with ids drawn from its GUID (see ``rows.row_id``)."""
+    if not notes:
         return
-    used = _UsedIds(cursor, everything=len(rows) > _FEW_IDS)
+    used = UsedIds(cursor, everything=len(notes) > _FEW_IDS)
+    models = {note_type.id: _model(note_type) for note_type in NOTE_TYPES}
     with warnings.catch_warnings():
         # genanki flags raw HTML it does not recognise; notes may hold any HTML.
         warnings.filterwarnings("ignore", message="^Field contained", module="genanki")
-        for row in rows:
-            note = _Note(model=row.model, fields=row.fields, tags=row.tags, guid=row.guid)
-            ids = [_row_id(row.guid, used)]
-            ids += [_row_id(f"{row.guid}\0{card.ord}", used) for card in note.cards]
-            note.write_to_db(cursor, timestamp, decks[row.deck].deck_id, iter(ids))
-
-
-class _UsedIds:
-    """The note and card ids a collection holds: read all at once for many new notes,
-    else looked up one by one (a patch for a few notes need not read 200,000 ids)."""
-
-    def __init__(self, cursor: sqlite3.Cursor, *, everything: bool) -> None:
-        self._cursor = cursor
-        self._ids: set[int] = set()
-        self._all = everything
-        if everything:
-            query = "SELECT id FROM notes UNION ALL SELECT id FROM cards"
-            self._ids = {found for (found,) in cursor.execute(query)}
-
-    def __contains__(self, id_: int) -> bool:
-        if id_ in self._ids:
-            return True
-        if self._all:
-            return False
-        query = "SELECT 1 FROM notes WHERE id = ? UNION ALL SELECT 1 FROM cards WHERE id = ?"
-        return self._cursor.execute(query, (id_, id_)).fetchone() is not None
-
-    def add(self, id_: int) -> None:
-        self._ids.add(id_)
-
-
-def _row_id(name: str, used: _UsedIds) -> int:
-    """A note or card id drawn from *name*, so that it is the same in every package.
-
-    Ids fall in 2**40 … 2**52 (past any millisecond time Anki gives, below 2**53 for
-    JavaScript); one already *used* (two names hashed alike) probes upwards.
-    """
-    digest = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big")
-    found = _ROW_IDS.start + digest % len(_ROW_IDS)
-    while found in used:
-        found = _ROW_IDS.start + (found + 1 - _ROW_IDS.start) % len(_ROW_IDS)
-    used.add(found)
-    return found
+        for note in notes:
+            row = _Note(
+                model=models[note.note_type.id],
+                fields=list(note.fields),
+                tags=list(note.tags),
+                guid=note.guid,
+                mod=note.mod,
+            )
+            ids = [row_id(note.guid, used)]
+            ids += [row_id(f"{note.guid}\0{card.ord}", used) for card in row.cards]
+            row.write_to_db(cursor, note.mod, decks[note.deck].deck_id, iter(ids))
 
 
 def _write_col(conn: sqlite3.Connection, decks: Sequence[genanki.Deck], timestamp: float) -> None:
@@ -612,11 +618,6 @@ def _write_col(conn: sqlite3.Connection, decks: Sequence[genanki.Deck], timestam
     )
 
 
-def _review_history(cards: Iterable[Card]) -> dict[str, SrHistory]:
-    """Card id → review history, for the cards that have one."""
-    return {card.id: card.history for card in cards if card.history is not None}
-
-
 def _set_day_counting(conn: sqlite3.Connection) -> None:
     """Give the package collection the settings ``_DAY_COUNTING``."""
     (conf,) = conn.execute("select conf from col").fetchone()
@@ -629,15 +630,17 @@ def _creation_day(conn: sqlite3.Connection) -> date:
     return datetime.fromtimestamp(crt, UTC).date()
 
 
-def _schedule_reviews(conn: sqlite3.Connection, history: Mapping[str, SrHistory]) -> None:
-    """Make the card of each note whose GUID is in *history* a review card in that state."""
+def _schedule_reviews(
+    conn: sqlite3.Connection, history: Mapping[tuple[str, int], SrHistory]
+) -> None:
+    """Make each card in *history* (by GUID and ordinal) a review card in its state."""
     day0 = _creation_day(conn)
     conn.executemany(
         "update cards set type = ?, queue = ?, due = ?, ivl = ?, factor = ?, reps = 1"
-        " where nid in (select id from notes where guid = ?)",
+        " where ord = ? and nid in (select id from notes where guid = ?)",
         [
-            (_REVIEW, _REVIEW, (state.due - day0).days, state.interval, state.ease * 10, guid)
-            for guid, state in history.items()
+            (_REVIEW, _REVIEW, (state.due - day0).days, state.interval, state.ease * 10, o, g)
+            for (g, o), state in history.items()
         ],
     )
 

@@ -82,26 +82,31 @@ class _Renderer:
     line_breaks: bool = False
     """Whether a single newline inside a paragraph is a line break (see ``to_html``)."""
 
-    def fields(
+    def fields(self, card: Card, media: Mapping[str, str]) -> tuple[str, ...]:
+        """Front, back and context, then for a comparison its title and others."""
+        items = tuple(media.items())
+        comparison = card.kind.is_comparison
+        return self._cached(
+            self._what(card, items),
+            5 if comparison else 3,
+            lambda: self._render(card, media, items, comparison),
+        )
+
+    def prepare(
         self,
         cards: Sequence[tuple[Card, Mapping[str, str]]],
         progress: Callable[[int, int], None] | None = None,
-    ) -> list[tuple[str, ...]]:
-        """Each card's front, back and context, then for a comparison its title and others.
-
-        Each card comes with its media names. The cards the cache lacks are rendered, on
-        every core for a big batch; *progress* is called with (rendered, to render) as
-        chunks finish.
-        """
-        keys = [self._key(card, media) for card, media in cards]
+    ) -> None:
+        """Render the fields of every card of *cards* (each with its media names) that
+        neither this package nor the cache has yet, on every core for a big batch
+        (``build.parallel``), so that :meth:`fields` finds them. *progress* is called
+        with (cards rendered, cards to render) as chunks finish."""
         missing: dict[bytes, tuple[Card, _MediaItems]] = {}
-        for key, (card, media) in zip(keys, cards, strict=True):
-            if key not in self.kept and key not in missing:
-                found = self._found(key, card)
-                if found is None:
-                    missing[key] = (card, tuple(media.items()))
-                else:
-                    self.kept[key] = found
+        for card, media in cards:
+            items = tuple(media.items())
+            key = _key(self._what(card, items))
+            if key not in self.kept and key not in missing and self._found(key, card) is None:
+                missing[key] = (card, items)
         work = list(missing.values())
         rendered = 0
 
@@ -112,15 +117,14 @@ class _Renderer:
                 progress(rendered, len(work))
 
         settings = (self.sanitize, self.line_breaks)
-        for key, fields in zip(
-            missing, map_chunks(_render_chunk, settings, work, done=done), strict=True
-        ):
+        results = map_chunks(_render_chunk, settings, work, done=done)
+        for key, fields in zip(missing, results, strict=True):
             self.kept[key] = fields
         self.rendered += len(work)
-        return [self.kept[key] for key in keys]
 
-    def _key(self, card: Card, media: Mapping[str, str]) -> bytes:
-        what = (
+    def _what(self, card: Card, items: _MediaItems) -> object:
+        """What a card's fields are rendered from (and its render key is a digest of)."""
+        return (
             self.sanitize,
             self.line_breaks,
             card.kind.is_comparison,
@@ -128,9 +132,8 @@ class _Renderer:
             card.back,
             card.context,
             card.extra,
-            tuple(media.items()),
+            items,
         )
-        return hashlib.blake2b(repr(what).encode(), digest_size=16).digest()
 
     def _found(self, key: bytes, card: Card) -> tuple[str, ...] | None:
         """The fields the render cache held for *key*, if they are well-formed."""
@@ -143,13 +146,57 @@ class _Renderer:
             return found
         return None
 
-    def _render(self, card: Card, media: Mapping[str, str]) -> tuple[str, ...]:
+    def cloze(
+        self, context: tuple[str, ...], text: str, back_extra: str, media: Mapping[str, str]
+    ) -> tuple[str, ...]:
+        """A cloze note's Text (the Markdown *text*, in Anki's cloze syntax), Back Extra
+        and the headings of *context*."""
         items = tuple(media.items())
-        comparison = card.kind.is_comparison
+        what = ("cloze", self.sanitize, self.line_breaks, text, back_extra, context, items)
+
+        def render() -> tuple[str, ...]:
+            clean, breaks = self.sanitize, self.line_breaks
+            return (
+                _field_html(text, media, sanitize=clean, line_breaks=breaks),
+                _field_html(back_extra, media, sanitize=clean, line_breaks=breaks),
+                self._context(context, media, items),
+            )
+
+        return self._cached(what, 3, render)
+
+    def _cached(
+        self, what: object, size: int, render: Callable[[], tuple[str, ...]]
+    ) -> tuple[str, ...]:
+        """The *size* fields rendered from *what*: kept, found in the cache, or rendered."""
+        key = _key(what)
+        fields = self.kept.get(key)
+        if fields is not None:
+            return fields
+        found = self.found.get(key)
+        if (
+            isinstance(found, tuple)
+            and len(found) == size
+            and all(isinstance(text, str) for text in found)
+        ):
+            fields = found
+        else:
+            fields = render()
+            self.rendered += 1
+        self.kept[key] = fields
+        return fields
+
+    def _context(
+        self, headings: tuple[str, ...], media: Mapping[str, str], items: _MediaItems
+    ) -> str:
+        return CONTEXT_SEPARATOR.join(self._heading(text, media, items) for text in headings)
+
+    def _render(
+        self, card: Card, media: Mapping[str, str], items: _MediaItems, comparison: bool
+    ) -> tuple[str, ...]:
         headings = card.context
         if comparison and headings and headings[-1] == card.get("title"):
             headings = headings[:-1]  # the Title field shows it: the comparison's title once
-        context = CONTEXT_SEPARATOR.join(self._heading(text, media, items) for text in headings)
+        context = self._context(headings, media, items)
         clean, breaks = self.sanitize, self.line_breaks
         front = _field_html(card.front, media, sanitize=clean, line_breaks=breaks)
         back = _field_html(card.back, media, sanitize=clean, line_breaks=breaks)
@@ -167,13 +214,19 @@ class _Renderer:
         return html
 
 
+def _key(what: object) -> bytes:
+    return hashlib.blake2b(repr(what).encode(), digest_size=16).digest()
+
+
 def _render_chunk(
     settings: tuple[bool, bool], chunk: Sequence[tuple[Card, _MediaItems]]
 ) -> list[tuple[str, ...]]:
     """Render the fields of each card of *chunk* (in a worker process, or here), with
     *settings* (sanitize, line breaks)."""
     renderer = _Renderer(sanitize=settings[0], line_breaks=settings[1])
-    return [renderer._render(card, dict(items)) for card, items in chunk]
+    return [
+        renderer._render(card, dict(items), items, card.kind.is_comparison) for card, items in chunk
+    ]
 
 
 def _render_stamp() -> tuple[str, ...]:

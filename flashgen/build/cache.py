@@ -18,14 +18,14 @@ them: a build that changed nothing needs only their ids and fingerprints.
 File layout: two pickles of plain values (tuples, strings, numbers, bytes, dicts; a
 restricted unpickler refuses anything else, so a foreign file runs no code):
 
-1. header: ``{"format": "flashgen-cache", "version": 5, "key": (flashgen version, code
+1. header: ``{"format": "flashgen-cache", "version": 6, "key": (flashgen version, code
    stamp, config stamp, vault name), "scanned_ns": int, "files": bytes, "crc": int}``
    (the CRC-32 of the body's bytes, see :func:`save_state`);
 2. body: ``{note path: (size, mtime_ns, sha256, read problems, diagnostics, links,
    cards blob, ids, derived ids, fingerprints, kinds, media, histories)}``: diagnostics
-   as ``(path, line, severity, message)``; links as ``(target, from note, resolved path
-   or None)``; the blob a pickled tuple of card records (``Card.to_record``); ids and
-   derived ids joined by NUL; fingerprints 16 bytes per card, concatenated; kinds as
+   as ``(path, line, severity, message, minor)``; links as ``(target, from note, resolved
+   path or None)``; the blob a pickled tuple of card records (``Card.to_record``); ids
+   and derived ids joined by NUL; fingerprints 16 bytes per card, concatenated; kinds as
    ``(kind, count)`` pairs; media the vault paths the cards embed; histories how many
    cards carry review history.
 """
@@ -50,7 +50,7 @@ from flashgen.vault.index import FileStamp, VaultIndex
 
 CACHE_NAME = "cache.pickle"
 FORMAT = "flashgen-cache"
-VERSION = 5
+VERSION = 6
 RACY_NS = 2_000_000_000
 """A note modified this close to the scan is read again next time (2 s: FAT's resolution)."""
 PRINT_SIZE = 16
@@ -326,8 +326,14 @@ def _entries(body: Any) -> dict[str, NoteEntry]:
     return notes
 
 
-def _diagnostic_record(diagnostic: Diagnostic) -> tuple[str, int, str, str]:
-    return (diagnostic.path, diagnostic.line, diagnostic.severity, diagnostic.message)
+def _diagnostic_record(diagnostic: Diagnostic) -> tuple[str, int, str, str, bool]:
+    return (
+        diagnostic.path,
+        diagnostic.line,
+        diagnostic.severity,
+        diagnostic.message,
+        diagnostic.minor,
+    )
 
 
 @dataclass(slots=True)
@@ -340,7 +346,7 @@ class LinkRecorder(VaultIndex):
     @classmethod
     def of(cls, vault: VaultIndex) -> LinkRecorder:
         """A recorder over the files of *vault*."""
-        return cls(root=vault.root, files=vault.files)
+        return cls(root=vault.root, files=vault.files, settings=vault.settings)
 
     def resolve(self, target: str, from_note: str) -> str | None:
         """Resolve as :meth:`VaultIndex.resolve` does, and remember the answer."""

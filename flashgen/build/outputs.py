@@ -21,7 +21,15 @@ from flashgen import __version__
 from flashgen.build.atomic import write_atomic
 from flashgen.build.cache import PRINT_SIZE, code_stamp, fingerprint
 from flashgen.build.pipeline import VaultCards
-from flashgen.build.state import StateError, bulk, load_state, read_header, save_state
+from flashgen.build.state import (
+    STATE_FOLDER,
+    StateError,
+    bulk,
+    load_state,
+    read_header,
+    save_state,
+    state_outside,
+)
 from flashgen.errors import OutputError
 from flashgen.identity.ledger import SEPARATOR, split_ids
 from flashgen.model import Card, CardKind, Diagnostic
@@ -36,7 +44,7 @@ class DeckSummary:
     """What a written deck holds."""
 
     notes: int
-    """Notes (one per card)."""
+    """Anki notes: one per card, but one per cloze passage and per two-way card."""
     decks: int
     """Distinct decks."""
     media: int
@@ -51,7 +59,8 @@ class DeckWriter(Protocol):
     Media paths in the cards are read from *vault_root*; *vault_name* names the vault in
     links back to the notes; *timestamp* stamps the deck; *render_cache* is a file the
     writer may keep rendered fields in; *sanitize_html* strips scripts from the HTML;
-    *line_breaks* shows a single newline inside a paragraph as a line break; *parts* is
+    *line_breaks* shows a single newline inside a paragraph as a line break; *note_state*
+    is the vault's file of note times and cloze numbers (``note_state_path``); *parts* is
     a file the writer may keep what the deck is made of in, to patch it next time (the
     same deck, made faster); *progress* is told how far the writing is.
     """
@@ -67,6 +76,7 @@ class DeckWriter(Protocol):
         render_cache: Path | None,
         sanitize_html: bool,
         line_breaks: bool,
+        note_state: Path | None,
         parts: Path | None,
         progress: StageProgress | None,
     ) -> DeckSummary: ...
@@ -209,8 +219,8 @@ class Export:
     def summary_line(self) -> str:
         """``+N new ~N changed -N removed =N unchanged``."""
         return (
-            f"+{self.count('+')} new ~{self.count('~')} changed -{self.count('-')} removed"
-            f" ={self.unchanged} unchanged"
+            f"+{self.count('+'):,} new ~{self.count('~'):,} changed -{self.count('-'):,} removed"
+            f" ={self.unchanged:,} unchanged"
         )
 
 
@@ -262,6 +272,22 @@ def deck_path(out_dir: Path, built: VaultCards) -> Path:
 def deck_state_path(out_dir: Path, built: VaultCards) -> Path:
     """What the deck holds, for the next build: ``<out>/.<vault name>.apkg.state``."""
     return out_dir / f".{built.vault.name}.apkg.state"
+
+
+NOTE_STATE_NAME = "anki-notes.pickle"
+"""The vault's state file of Anki note times and cloze numbers, in ``.flashgen``."""
+
+
+def note_state_path(vault_root: Path) -> Path | None:
+    """Where the vault keeps its Anki notes' times and cloze numbers (see
+    ``anki.note_state``); None when its state folder leads outside it."""
+    return None if state_outside(vault_root) else vault_root / STATE_FOLDER / NOTE_STATE_NAME
+
+
+def sync_render_cache_path(vault_root: Path) -> Path | None:
+    """Where ``flashgen sync`` keeps the cards' rendered HTML (as the deck's ``.render``
+    file does, a cache: safe to delete); None when the state folder leads outside."""
+    return None if state_outside(vault_root) else vault_root / STATE_FOLDER / "sync.render"
 
 
 def package_timestamp(now: float, deck: Path) -> float:
@@ -336,6 +362,7 @@ def update_outputs(
         render_cache=None,  # the parts hold every note's fields: nothing is rendered twice
         sanitize_html=built.config.sanitize_html,
         line_breaks=built.line_breaks,
+        note_state=note_state_path(built.vault.root),
         parts=out_dir / f".{built.vault.name}.apkg.parts",
         progress=progress,
     )

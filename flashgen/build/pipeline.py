@@ -56,6 +56,9 @@ class VaultCards:
     """Its configuration."""
     diagnostics: list[Diagnostic] = field(default_factory=list)
     """Every problem found, in note order."""
+    recalled: frozenset[Diagnostic] = frozenset()
+    """Those of :attr:`diagnostics` that notes unchanged since the last build said then
+    (taken from the cache): a rebuild need not repeat them."""
     notes_read: int = 0
     """Notes read, from the files or from the cache (skipped and unreadable files not counted)."""
     notes_parsed: int = 0
@@ -239,9 +242,13 @@ def _collect(
     result.notes_read = len(notes.entries)
     result.notes_parsed = len(notes.extracted)
     result.diagnostics.extend(notes.problems)
-    for entry in notes.entries.values():
+    recalled: list[Diagnostic] = []
+    for path, entry in notes.entries.items():
         result.diagnostics.extend(entry.read_problems)
         result.diagnostics.extend(entry.diagnostics)
+        if path not in notes.extracted:
+            recalled.extend((*entry.read_problems, *entry.diagnostics))
+    result.recalled = frozenset(recalled)
     _assign(result, notes, old, use_ledger, save, now)
     result.entries = tuple(notes.entries.values())
     if write_cache and (notes.dirty or old.notes.keys() != notes.entries.keys()):

@@ -12,13 +12,17 @@ from __future__ import annotations
 
 import os
 import select
+import shlex
 import shutil
+import signal
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime, tzinfo
-from typing import Protocol, TextIO
+from pathlib import Path
+from types import FrameType
+from typing import Any, Protocol, TextIO
 
 from flashgen.errors import FlashgenError
 
@@ -59,6 +63,12 @@ def local_zone() -> tzinfo:
     return zone
 
 
+def start_of_day(moment: datetime) -> datetime:
+    """Local midnight before *moment*, in UTC: where the user's "today" begins."""
+    local = moment.astimezone(local_zone())
+    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+
+
 # What a terminal would obey rather than show: C0 controls (but tab and line feed) as
 # their Control Pictures (ESC as ␛), DEL as ␡, C1 controls (8-bit CSI, OSC) as U+FFFD.
 _PRINTABLE = str.maketrans(
@@ -83,6 +93,10 @@ def printable(text: str) -> str:
 # Keys
 
 
+RESIZE_KEY = ""
+"""What :meth:`TerminalKeys.read` returns when the terminal changed size: draw again."""
+
+
 class Keys(Protocol):
     """Where answers come from: one key (or line) at a time, None at end of input."""
 
@@ -90,6 +104,9 @@ class Keys(Protocol):
 
     def read(self) -> str | None:
         """The next key: a character, ``\\n`` for Enter, or None at the end of input."""
+
+    def paused(self) -> AbstractContextManager[None]:
+        """The terminal as it was before the quiz, for the duration (to run an editor)."""
 
 
 class LineKeys:
@@ -107,17 +124,48 @@ class LineKeys:
             return None
         return line.strip() or "\n"
 
+    def paused(self) -> AbstractContextManager[None]:
+        """Nothing to give back: line mode leaves the terminal as it is."""
+        return nullcontext()
+
 
 class TerminalKeys:
     """Single key presses from a TTY in cbreak mode (no echo, Ctrl-C still works)."""
 
     plain = False
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: TextIO, saved: list[Any]) -> None:
         self._fd = stream.fileno()
+        self._saved = saved
+        self.resized = False
+        """Set by the SIGWINCH handler of :func:`key_mode`; the next read returns ``""``."""
+
+    @property
+    def fd(self) -> int:
+        """The terminal's file descriptor (to read a terminal's answers to queries)."""
+        return self._fd
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """Give the terminal back as it was (echo, line editing), then take it again."""
+        import termios
+        import tty
+
+        termios.tcsetattr(self._fd, termios.TCSADRAIN, self._saved)
+        try:
+            yield
+        finally:
+            tty.setcbreak(self._fd)
 
     def read(self) -> str | None:
-        """The next key; escape sequences (arrows) are read whole and returned as-is."""
+        """The next key; escape sequences (arrows) are read whole and returned as-is.
+
+        ``""`` when the terminal was resized while waiting (see :data:`RESIZE_KEY`).
+        """
+        while not select.select([self._fd], [], [], 0.2)[0]:
+            if self.resized:
+                self.resized = False
+                return RESIZE_KEY
         data = os.read(self._fd, 1)
         if not data:
             return None
@@ -140,11 +188,19 @@ def key_mode(stream: TextIO) -> Iterator[TerminalKeys]:
         raise TerminalError("key mode needs a Unix terminal; use --plain") from err
     fd = stream.fileno()
     saved = termios.tcgetattr(fd)
+    keys = TerminalKeys(stream, saved)
+
+    def resized(signum: int, frame: FrameType | None) -> None:
+        keys.resized = True
+
+    previous = signal.signal(signal.SIGWINCH, resized) if hasattr(signal, "SIGWINCH") else None
     try:
         tty.setcbreak(fd)
-        yield TerminalKeys(stream)
+        yield keys
     finally:
         termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+        if previous is not None:
+            signal.signal(signal.SIGWINCH, previous)
 
 
 def open_external(target: str) -> bool:
@@ -172,6 +228,32 @@ def open_external(target: str) -> bool:
     except OSError:
         return False
     return True
+
+
+def editor_command(environ: Mapping[str, str]) -> list[str] | None:
+    """The user's editor, ``$VISUAL`` before ``$EDITOR`` (as git and crontab read them)."""
+    for name in ("VISUAL", "EDITOR"):
+        try:
+            command = shlex.split(environ.get(name, ""))
+        except ValueError:
+            continue
+        if command:
+            return command
+    return None
+
+
+def run_editor(command: list[str], path: Path, line: int) -> str | None:
+    """Open *path* at *line* in *command* (``+LINE FILE``, which vi, nano, emacs take), waiting.
+
+    Returns None when the editor ran and exited cleanly, otherwise what went wrong.
+    """
+    try:
+        finished = subprocess.run([*command, f"+{line}", str(path)], check=False)
+    except OSError as err:
+        return f"cannot run the editor {command[0]}: {err.strerror or err}"
+    if finished.returncode != 0:
+        return f"the editor {command[0]} exited with status {finished.returncode}"
+    return None
 
 
 def check_terminal(plain: bool) -> None:

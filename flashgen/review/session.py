@@ -8,16 +8,21 @@ Order, as in Anki: learning cards that are due, then due review cards (oldest du
 first), then new cards (in note order, at most ``new_limit`` per session), then learning
 cards due within :data:`LEARN_AHEAD`, so that a card failed a minute ago comes back
 before the session ends.
+
+Siblings (cards of one ``Card.family``: a cloze passage's deletions, a card and its
+reverse, a comparison's cards, an Obsidian_to_Anki block) are kept apart: the next card
+is never a sibling of the one before while another card can come instead. And, as Anki
+buries them, new siblings of a card answered today wait until tomorrow.
 """
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol, runtime_checkable
 from urllib.parse import quote
 
 from flashgen.model import Card
@@ -36,9 +41,12 @@ class CardFilter:
     """Which cards a session takes; an empty field lets every card through."""
 
     decks: tuple[str, ...] = ()
-    """Deck names; a deck also takes its subdecks (``A`` takes ``A::B``)."""
+    """Deck names, any case, ``::`` or ``/`` between levels; a deck also takes its subdecks
+    (``A`` takes ``A::B``), and a name may leave out the decks above it: ``Physics`` is
+    ``Vault::Physics``, and ``Waves`` is ``Vault::Physics::Waves``."""
     tags: tuple[str, ...] = ()
-    """Tags, with or without ``#``; a tag also takes its children (``a`` takes ``a/b``)."""
+    """Tags, with or without ``#``, any case; a tag also takes its children (``a`` takes
+    ``a/b``), and may leave out its parents (``b`` is ``a/b``)."""
     notes: tuple[str, ...] = ()
     """Note paths (``.md`` optional), folders, or glob patterns such as ``Math/*``."""
 
@@ -54,15 +62,61 @@ class CardFilter:
         """The cards that match, in their order."""
         return [card for card in cards if self.matches(card)]
 
+    def unmatched(self, cards: Sequence[Card]) -> list[str]:
+        """A line for each ``--deck`` or ``--tag`` value that names nothing in *cards*,
+        with the closest names there are."""
+        decks = sorted({card.deck for card in cards})
+        tags = sorted({tag for card in cards for tag in card.tags})
+        lines = [
+            _no_such("deck", wanted, decks, "::")
+            for wanted in self.decks
+            if not any(_deck_matches(deck, wanted) for deck in decks)
+        ]
+        lines += [
+            _no_such("tag", wanted, tags, "/")
+            for wanted in self.tags
+            if not _tag_matches(tags, wanted)
+        ]
+        return lines
+
+
+def _levels(name: str, separator: str) -> list[str]:
+    """A deck or tag name's levels, folded: ``Vault::Physics`` → ``["vault", "physics"]``."""
+    cleaned = name.strip().lstrip("#").casefold().replace("/", separator)
+    return [level.strip() for level in cleaned.split(separator) if level.strip()]
+
+
+def _names(name: str, wanted: str, separator: str) -> bool:
+    """True when *wanted* names *name* or a parent of it, leaving out any levels above."""
+    levels, sought = _levels(name, separator), _levels(wanted, separator)
+    return bool(sought) and any(
+        levels[start : start + len(sought)] == sought for start in range(len(levels))
+    )
+
 
 def _deck_matches(deck: str, wanted: str) -> bool:
-    deck, wanted = deck.casefold(), wanted.strip().casefold().replace("/", "::")
-    return deck == wanted or deck.startswith(wanted + "::")
+    return _names(deck, wanted, "::")
 
 
 def _tag_matches(tags: Sequence[str], wanted: str) -> bool:
-    wanted = wanted.strip().lstrip("#").casefold()
-    return any(tag.casefold() == wanted or tag.casefold().startswith(wanted + "/") for tag in tags)
+    return any(_names(tag, wanted, "/") for tag in tags)
+
+
+def _no_such(kind: str, wanted: str, names: Sequence[str], separator: str) -> str:
+    """``no deck 'Physcs'; the closest: Vault::Physics, Vault::Physiology``."""
+    # Compare with each name and each of its tails, so "Physcs" finds "Vault::Physics".
+    tails = {
+        separator.join(_levels(name, separator)[start:]): name
+        for name in names
+        for start in range(len(_levels(name, separator)))
+    }
+    sought = separator.join(_levels(wanted, separator))
+    close = difflib.get_close_matches(sought, list(tails), n=8, cutoff=0.6)
+    closest = list(dict.fromkeys(tails[tail] for tail in close))[:3]
+    if not closest:
+        closest = list(names[:3])
+    shown = ", ".join(closest) if closest else "none"
+    return f"no {kind} '{wanted}' among the cards; the closest: {shown}"
 
 
 def _note_matches(note: str, wanted: str) -> bool:
@@ -98,102 +152,102 @@ class Summary:
     """When the earliest of the session's cards is next due; None if none was ever answered."""
     new_waiting: int
     """New cards left out by the new-card limit (or not reached)."""
+    buried: int = 0
+    """New cards held back until tomorrow: siblings of cards answered today."""
 
 
 @dataclass(frozen=True, slots=True)
 class _Answered:
     card: Card
     review: Review
-
-
-@runtime_checkable
-class CardSource(Protocol):
-    """Cards by id, decoded when asked for (``build.pipeline.VaultCards`` is one)."""
-
-    def card_ids(self) -> Sequence[str]:
-        """Every card's id, in note order."""
-        ...
-
-    def card(self, card_id: str) -> Card:
-        """The card *card_id* (one of :meth:`card_ids`)."""
-        ...
-
-
-@dataclass(frozen=True, slots=True)
-class _Listed:
-    """Cards at hand as a :class:`CardSource`."""
-
-    cards: dict[str, Card]
-
-    def card_ids(self) -> Sequence[str]:
-        return list(self.cards)
-
-    def card(self, card_id: str) -> Card:
-        return self.cards[card_id]
+    buried: tuple[Card, ...] = ()
+    """New siblings this answer held back (an undo brings them back)."""
 
 
 class QuizSession:
-    """The queue of one quiz session over a review store.
-
-    The queue holds card ids; a card is decoded (from *cards*, a :class:`CardSource`
-    or a sequence) when it comes up, so the first card does not wait for every card.
-    """
+    """The queue of one quiz session over a review store."""
 
     def __init__(
         self,
         store: ReviewStore,
-        cards: Sequence[Card] | CardSource,
+        cards: Sequence[Card],
         now: datetime,
         *,
         new_limit: int = DEFAULT_NEW_LIMIT,
+        bury_since: datetime | None = None,
     ) -> None:
+        """A session over *cards*; *bury_since* (the start of the user's day) holds back
+        new siblings of the cards answered since then; None buries nothing."""
         now = utc(now)
         self._store = store
-        if isinstance(cards, CardSource):
-            self._source: CardSource = cards
-        else:
-            self._source = _Listed({card.id: card for card in cards})
-        source = self._source
-        ids = list(dict.fromkeys(source.card_ids()))
-        self._ids = ids
+        self._cards = {card.id: card for card in cards}
+        self._order = {card.id: index for index, card in enumerate(cards)}
         # Only what the queue needs is read: which cards have a state (the others are
         # new), and the states of cards due soon or in (re)learning.
-        known = set(ids)
-        self._seen = store.card_ids() & known
+        self._seen = store.card_ids() & self._cards.keys()
         loaded = store.states_due(now + LEARN_AHEAD)
-        self._states = {card_id: state for card_id, state in loaded.items() if card_id in known}
-        order = {card_id: index for index, card_id in enumerate(ids)}
-        due = [card_id for card_id, state in self._states.items() if state.due <= now]
-        self._due = sorted(due, key=lambda card_id: (self._states[card_id].due, order[card_id]))
+        self._states = {card_id: loaded[card_id] for card_id in self._cards if card_id in loaded}
+        self._due = sorted(
+            (card for card in cards if self._is_due(card.id, now)),
+            key=lambda card: self._states[card.id].due,
+        )
         self._learning = [
-            card_id
-            for card_id in sorted(self._states, key=order.__getitem__)
-            if self._states[card_id].due > now and self._states[card_id].phase != Phase.REVIEW
+            card
+            for card in cards
+            if card.id in self._states
+            and not self._is_due(card.id, now)
+            and self._states[card.id].phase != Phase.REVIEW
         ]
-        new = [card_id for card_id in ids if card_id not in self._seen]
-        self._new = new[: max(new_limit, 0)]
-        self._new_left_out = len(new) - len(self._new)
+        self._bury = bury_since is not None
+        self._buried_families: set[str] = set()
+        if bury_since is not None:
+            answered = {review.card_id for review in store.reviews(bury_since)}
+            self._buried_families = {
+                self._cards[card_id].family
+                for card_id in answered
+                if card_id in self._cards and self._cards[card_id].family
+            }
+        new = [card for card in cards if card.id not in self._seen]
+        fresh = [card for card in new if card.family not in self._buried_families]
+        self._buried = len(new) - len(fresh)
+        self._new = fresh[: max(new_limit, 0)]
+        self._new_rest = fresh[len(self._new) :]
         self._front: list[Card] = []
         self._history: list[_Answered] = []
+        self._last_family = ""
 
     def _is_due(self, card_id: str, now: datetime) -> bool:
         state = self._states.get(card_id)
         return state is not None and state.due <= now
 
+    def has_cards(self) -> bool:
+        """Whether the session has any card at all (due or not)."""
+        return bool(self._cards)
+
     def next_card(self, now: datetime) -> Card | None:
         """Take the next card to show, or None when the session is over."""
         now = utc(now)
-        self._learning.sort(key=lambda card_id: self._states[card_id].due)
-        if self._front:
-            return self._front.pop()
-        if self._learning and self._states[self._learning[0]].due <= now:
-            return self._source.card(self._learning.pop(0))
-        if self._due:
-            return self._source.card(self._due.pop(0))
-        if self._new:
-            return self._source.card(self._new.pop(0))
-        if self._learning and self._states[self._learning[0]].due <= now + LEARN_AHEAD:
-            return self._source.card(self._learning.pop(0))
+        self._learning.sort(key=lambda card: self._states[card.id].due)
+        card = self._front.pop() if self._front else self._take(now, apart=True)
+        if card is None:
+            card = self._take(now, apart=False)  # only siblings are left
+        self._last_family = "" if card is None else card.family
+        return card
+
+    def _take(self, now: datetime, *, apart: bool) -> Card | None:
+        """Pop the first card in queue order; with *apart*, no sibling of the last one."""
+        queues: tuple[tuple[list[Card], datetime | None], ...] = (
+            (self._learning, now),
+            (self._due, None),
+            (self._new, None),
+            (self._learning, now + LEARN_AHEAD),
+        )
+        for queue, until in queues:
+            for index, card in enumerate(queue):
+                if until is not None and self._states[card.id].due > until:
+                    break  # learning cards are in due order
+                if not apart or not card.family or card.family != self._last_family:
+                    return queue.pop(index)
         return None
 
     def put_back(self, card: Card) -> None:
@@ -213,8 +267,23 @@ class QuizSession:
         self._states[card.id] = state
         self._seen.add(card.id)
         if state.phase != Phase.REVIEW:
-            self._learning.append(card.id)
-        self._history.append(_Answered(card, review))
+            self._learning.append(card)
+        buried = self._bury_siblings(card.family) if self._bury and card.family else ()
+        self._history.append(_Answered(card, review, buried))
+
+    def _bury_siblings(self, family: str) -> tuple[Card, ...]:
+        """Hold back the new cards of *family* until tomorrow; others take their places."""
+        self._buried_families.add(family)
+        buried = tuple(card for card in (*self._new, *self._new_rest) if card.family == family)
+        self._buried += len(buried)
+        self._refill([card for card in (*self._new, *self._new_rest) if card.family != family])
+        return buried
+
+    def _refill(self, new: list[Card]) -> None:
+        """Make *new* (in note order) the new cards: as many as now come, the rest wait."""
+        new.sort(key=lambda card: self._order[card.id])
+        room = len(self._new)
+        self._new, self._new_rest = new[:room], new[room:]
 
     def undo(self) -> Card | None:
         """Take back this session's last answer; return its card, which comes next.
@@ -227,9 +296,13 @@ class QuizSession:
         restored = self._store.undo(last.review)
         self._history.pop()
         card = last.card
-        self._learning = [other for other in self._learning if other != card.id]
+        self._learning = [other for other in self._learning if other.id != card.id]
         self._set_state(card.id, restored)
         self._front.append(card)
+        if last.buried:
+            self._buried_families.discard(card.family)
+            self._buried -= len(last.buried)
+            self._refill([*self._new, *self._new_rest, *last.buried])
         return card
 
     def _set_state(self, card_id: str, state: CardState | None) -> None:
@@ -249,7 +322,7 @@ class QuizSession:
         waiting = [*self._front, *([current] if current is not None else [])]
         new = len(self._new) + sum(1 for card in waiting if card.id not in self._seen)
         due = len(self._due) + sum(1 for card in waiting if card.id in self._seen)
-        due += sum(1 for card_id in self._learning if self._states[card_id].due <= horizon)
+        due += sum(1 for card in self._learning if self._states[card.id].due <= horizon)
         return Progress(due, new, len(self._history))
 
     def summary(self) -> Summary:
@@ -260,15 +333,19 @@ class QuizSession:
             reviewed=len(self._history),
             ratings=tuple((rating, counts[rating]) for rating in Rating),
             time_spent=timedelta(milliseconds=spent),
-            next_due=self._store.first_due(self._ids),
-            new_waiting=self._new_left_out
+            next_due=self._store.first_due(self._cards.keys()),
+            new_waiting=len(self._new_rest)
             + len(self._new)
             + sum(1 for card in self._front if card.id not in self._seen),
+            buried=self._buried,
         )
 
 
 def format_interval(interval: timedelta) -> str:
-    """An interval as Anki shows it: ``45s``, ``10m``, ``3h``, ``4d``, ``1.5mo``, ``2.1y``."""
+    """An interval as Anki shows it: ``45s``, ``10m``, ``3h``, ``4d``, ``1.5mo``, ``12mo``, ``2y``.
+
+    Months are 30 days, years 365; a whole number shows no ``.0``.
+    """
     seconds = max(interval.total_seconds(), 0.0)
     if seconds < 60:
         return f"{round(seconds)}s"
@@ -280,8 +357,13 @@ def format_interval(interval: timedelta) -> str:
     if days < 30:
         return f"{round(days)}d"
     if days < 365:
-        return f"{days / 30:.1f}mo"
-    return f"{days / 365:.1f}y"
+        return f"{_one_decimal(days / 30)}mo"
+    return f"{_one_decimal(days / 365)}y"
+
+
+def _one_decimal(value: float) -> str:
+    """``1.5``, ``12`` (not ``12.0``)."""
+    return f"{value:.1f}".removesuffix(".0")
 
 
 def source_location(card: Card, prefix: str = "") -> str:

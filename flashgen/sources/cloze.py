@@ -92,6 +92,42 @@ def cloze_sides(text: str, deletions: list[Deletion], group: str) -> tuple[str, 
     return "".join(front), "".join(back)
 
 
+def cloze_passage(text: str, deletions: list[Deletion]) -> str:
+    """*text* with its deletions in Anki's syntax, ``{{cN::text}}`` or ``{{cN::text::hint}}``.
+
+    N is the deletion's card in :func:`cloze_groups` order (1 for the first card): the
+    Anki writer gives each card its lasting number. ``}}`` inside a deletion (math such
+    as ``x^{a_{b}}``) would end Anki's cloze early, so it gets a space: ``} }``.
+    """
+    numbers: dict[str, int] = {}
+    for deletion in deletions:
+        numbers.setdefault(deletion.group, len(numbers) + 1)
+    parts: list[str] = []
+    last = 0
+    for deletion in sorted(deletions, key=lambda d: d.start):
+        hidden = deletion.text.replace("}}", "} }")
+        hint = deletion.hint.replace("}}", "} }").replace("::", ": :")
+        parts.append(text[last : deletion.start])
+        parts.append(f"{{{{c{numbers[deletion.group]}::{hidden}{'::' + hint if hint else ''}}}}}")
+        last = deletion.end
+    parts.append(text[last:])
+    return "".join(parts)
+
+
+PASSAGE = "cloze"
+"""``Card.extra`` key of a cloze card's passage, as :func:`cloze_passage` writes it."""
+PASSAGE_CARD = "cloze_card"
+"""``Card.extra`` key of the number of the card within its passage (``"1"`` first)."""
+BACK_EXTRA = "cloze_back_extra"
+"""``Card.extra`` key of the text shown below the passage on the back (O2A's Back Extra)."""
+
+
+def cloze_extra(passage: str, index: int, back_extra: str = "") -> tuple[tuple[str, str], ...]:
+    """The ``Card.extra`` of the *index*-th card (0 for the first) of a cloze *passage*."""
+    extra = ((PASSAGE, passage), (PASSAGE_CARD, str(index + 1)))
+    return (*extra, (BACK_EXTRA, back_extra)) if back_extra else extra
+
+
 # --- which part of a passage a card shows -------------------------------------------
 
 

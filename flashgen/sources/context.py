@@ -50,6 +50,10 @@ class NoteContext:
     """Embed target → vault path (None when missing or outside the vault)."""
     claimed: dict[int, str] = field(default_factory=dict)
     """0-based line → the source whose syntax owns it (see ``registry.Source.claims``)."""
+    missing: dict[str, int] = field(default_factory=dict)
+    """Embedded image not found → the 1-based line it is first embedded on."""
+    missing_on_cards: set[str] = field(default_factory=set)
+    """Those of :attr:`missing` that a card embeds."""
 
     def claimed_by_others(self, source: str) -> set[int]:
         """The lines that sources other than *source* own."""
@@ -65,9 +69,11 @@ class NoteContext:
         parts = [self.config.deck_root or self.vault.name, *(p for p in folders if p)]
         return "::".join(parts)
 
-    def warn(self, line: int, message: str, severity: Severity = "warning") -> None:
+    def warn(
+        self, line: int, message: str, severity: Severity = "warning", *, minor: bool = False
+    ) -> None:
         """Record a diagnostic at a 1-based line of this note."""
-        self.diagnostics.append(Diagnostic(self.note.path, line, severity, message))
+        self.diagnostics.append(Diagnostic(self.note.path, line, severity, message, minor))
 
     def warn_if_long(self, card: Card) -> None:
         """Warn when *card*'s answer is over :data:`LONG_CARD_WORDS` words."""
@@ -94,10 +100,22 @@ class NoteContext:
                 found = self._drawing_image(target)
             self.resolved[target] = found
             if found is None and is_image(target):
-                self.warn(
-                    embed.line,
-                    f"image '{target}' not found in the vault; add the file or fix the name",
-                )
+                self.missing.setdefault(target, embed.line)
+
+    def report_missing_images(self) -> None:
+        """Warn about each image not found; minor unless a card embeds it (after extraction).
+
+        A note that makes no card of its pictures (a diary, a lecture transcript) would
+        otherwise bury the warnings that matter: ``flashgen check`` still lists them all.
+        """
+        for target, line in self.missing.items():
+            folder = self.vault.settings.attachment_folder_of(self.note.path)
+            where = f" (new attachments go to '{folder}/')" if folder else ""
+            self.warn(
+                line,
+                f"image '{target}' not found in the vault{where}; add the file or fix the name",
+                minor=target not in self.missing_on_cards,
+            )
 
     def _drawing_image(self, target: str) -> str | None:
         """The image an Excalidraw drawing was exported as (``x.excalidraw.png``/``.svg``)."""
@@ -159,6 +177,8 @@ class NoteContext:
                 return f"*(drawing: {_drawing_name(ref.target)})*"
             if found is None or not is_image(found):
                 # a missing image stays an embed, which the exporters show as missing
+                if ref.target in self.missing:
+                    self.missing_on_cards.add(ref.target)
                 return f"![[{ref.target}]]" if is_image(ref.target) else ref.display
             media.append(found)
             return f"![[{found}{_size(ref)}]]"

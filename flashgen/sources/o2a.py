@@ -28,7 +28,14 @@ from dataclasses import dataclass
 
 from flashgen.markdown.note import ParsedNote
 from flashgen.model import Card, CardKind
-from flashgen.sources.cloze import cloze_groups, cloze_overflow, cloze_sides, curly_deletions
+from flashgen.sources.cloze import (
+    cloze_extra,
+    cloze_groups,
+    cloze_overflow,
+    cloze_passage,
+    cloze_sides,
+    curly_deletions,
+)
 from flashgen.sources.context import Extracted, NoteContext
 
 START = "START"
@@ -163,11 +170,17 @@ class _Block:
     """``FILE TAGS`` and the block's ``Tags:``."""
 
     def card(
-        self, kind: CardKind, front: str, back: str, suffix: tuple[str, ...], key: tuple[str, ...]
+        self,
+        kind: CardKind,
+        front: str,
+        back: str,
+        suffix: tuple[str, ...],
+        key: tuple[str, ...],
+        cloze: tuple[tuple[str, str], ...] = (),
     ) -> Card:
         """A card of the block; its identity is the note id when there is one."""
         identity = ("o2a", self.note_id, *suffix) if self.note_id else (kind.value, *key)
-        extra = (("o2a_id", self.note_id),) if self.note_id else ()
+        extra = ((("o2a_id", self.note_id),) if self.note_id else ()) + cloze
         card = self.ctx.card(
             kind,
             front,
@@ -252,12 +265,21 @@ def _cloze_cards(reader: _Block, fields: dict[str, str]) -> Iterator[Card]:
     if overflow is not None:
         reader.ctx.warn(reader.line, overflow)
         return
-    for group in cards:
+    passage = reader.ctx.finish(cloze_passage(text, deletions), [])
+    back_extra = reader.ctx.finish(extra, [])
+    for number, group in enumerate(cards):
         front, back = cloze_sides(text, deletions, group[0].group)
         if extra:
             back = f"{back}\n\n{extra}"
         key = tuple(d.text for d in group)
-        yield reader.card(CardKind.CLOZE, front, back, (group[0].group,), key)
+        yield reader.card(
+            CardKind.CLOZE,
+            front,
+            back,
+            (group[0].group,),
+            key,
+            cloze_extra(passage, number, back_extra),
+        )
 
 
 def _fields(lines: list[str], names: tuple[str, ...]) -> dict[str, str]:

@@ -82,4 +82,5 @@ def extract_cards(
                 if flag != "questions" or card.line not in found.replaces
             ]
         made.extend((source.flag, card) for card in found.cards)
+    ctx.report_missing_images()
     return [card for _flag, card in made], ctx.diagnostics

@@ -63,8 +63,10 @@ from flashgen.markdown.wikilink import wikilink_spans
 from flashgen.model import Card, CardKind
 from flashgen.sources.cloze import (
     Deletion,
+    cloze_extra,
     cloze_groups,
     cloze_overflow,
+    cloze_passage,
     cloze_sides,
     curly_deletions,
     hide_in,
@@ -436,19 +438,24 @@ class _Reader:
             return
         items = list_items(texts)
         starts = [0, *(found.end() for found in re.finditer("\n", text))]
+        passage = cloze_passage(text, deletions)
         for number, group in enumerate(cards):
             front, back = cloze_sides(text, deletions, group[0].group)
             first = kept[0]
+            shown = passage  # what the card's Anki cloze note holds: the lines it shows
             if front.count("\n") == back.count("\n") == len(texts) - 1:
                 hit = {bisect.bisect_right(starts, d.start) - 1 for d in group}
                 chosen, at = _cloze_lines(kept, items, hit)
                 front, back = pick_lines(front, chosen), pick_lines(back, chosen)
+                if passage.count("\n") == len(texts) - 1:
+                    shown = pick_lines(passage, chosen)
                 first = kept[at]
             hidden = tuple(deletion.text for deletion in group)
             key = ("block", block, *hidden) if block else ("cloze", *hidden)
             history = groups[number : number + 1]
             family = ("passage", str(kept[0].index))
-            self._add(CardKind.CLOZE, front, back, first, key, history, family, hidden)
+            extra = cloze_extra(self.ctx.finish(shown, []), number)
+            self._add(CardKind.CLOZE, front, back, first, key, history, family, hidden, extra)
 
     def _deletions(self, text: str, masked: str | None = None) -> list[Deletion]:
         """The cloze deletions in *text* that the vault's settings turn on, in order."""
@@ -483,6 +490,7 @@ class _Reader:
         groups: Sequence[SRGroup],
         family: tuple[str, ...] = (),
         hidden: tuple[str, ...] = (),
+        extra: tuple[tuple[str, str], ...] = (),
     ) -> None:
         """Add a card; a heading of its context that shows *hidden* text shows ``[...]``."""
         context = self.ctx.note.context_at(line.token)
@@ -495,6 +503,7 @@ class _Reader:
             line=line.index + 1,
             context=context,
             key=key,
+            extra=extra,
             history=groups[0] if groups else None,
             family=family,
         )

@@ -55,8 +55,8 @@ class VaultIndex:
         return self.root.name
 
     def notes(self) -> list[str]:
-        """Vault-relative paths of the Markdown notes, sorted."""
-        return sorted(p for p in self.files if is_note_path(p))
+        """Vault-relative paths of the Markdown notes, sorted; templates are not notes."""
+        return sorted(p for p in self.files if is_note_path(p) and not self.settings.is_template(p))
 
     def resolve(self, target: str, from_note: str) -> str | None:
         """Resolve a link or embed target as Obsidian does, or return None.
@@ -86,7 +86,19 @@ class VaultIndex:
         matches = [p for p in self._names().get(name, []) if ("/" + p.lower()).endswith(suffix)]
         if not matches:
             return None
-        return min(matches, key=lambda p: (-_shared_depth(p, folder), p.count("/"), p))
+        # Same name in several folders: the note's own folder, then where Obsidian puts
+        # the note's new attachments, then the nearest.
+        attachments = self.settings.attachment_folder_of(from_note)
+        return min(
+            matches,
+            key=lambda p: (
+                posixpath.dirname(p) != folder,
+                posixpath.dirname(p) != attachments,
+                -_shared_depth(p, folder),
+                p.count("/"),
+                p,
+            ),
+        )
 
     def _lookup_exact(self, path: str) -> str | None:
         if path in self.files:
@@ -136,12 +148,30 @@ def is_note_path(path: str) -> bool:
     return lowered.endswith(NOTE_SUFFIX) and not lowered.endswith(".excalidraw.md")
 
 
-def scan_vault(root: Path) -> VaultIndex:
-    """List the files of the vault at *root*, skipping Obsidian's own and hidden folders."""
+def check_vault_folder(root: Path) -> None:
+    """Raise :class:`VaultNotFound`, saying what to pass instead, unless *root* is a folder
+    that can be read."""
+    if root.is_file():
+        raise VaultNotFound(
+            f"{root} is a file, not a vault folder: pass the folder that holds your notes,"
+            f" such as {root.parent}"
+        )
     if not root.is_dir():
         raise VaultNotFound(
             f"vault folder not found: {root} (pass the folder that holds your notes)"
         )
+    try:
+        with os.scandir(root):
+            pass
+    except OSError as err:
+        raise VaultNotFound(
+            f"cannot read the vault folder {root} ({err.strerror}); check its permissions"
+        ) from err
+
+
+def scan_vault(root: Path) -> VaultIndex:
+    """List the files of the vault at *root*, skipping Obsidian's own and hidden folders."""
+    check_vault_folder(root)
     index = VaultIndex(root=root.resolve())
     if not _is_utf8(index.root.name):
         # The name becomes the deck's, and no deck or link can hold undecodable bytes.

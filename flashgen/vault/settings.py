@@ -7,9 +7,11 @@ Obsidian's behaviour is the spec, and some of it is the user's choice:
 - ``app.json`` ``attachmentFolderPath`` (Settings → Files and links → "Default location
   for new attachments"): ``/`` the vault's root (the default), ``./`` or ``./sub`` beside
   the note, or a folder of the vault;
-- ``templates.json`` ``folder``: the core Templates plugin's template folder, and
+- ``templates.json`` ``folder``: the core Templates plugin's template folder (when the
+  plugin is on in ``core-plugins.json`` and no folder is set, a ``Templates`` folder at
+  the vault's root, the name its users give it), and
   ``plugins/templater-obsidian/data.json`` ``templates_folder``, Templater's: notes
-  there are templates, not notes.
+  there are templates (their ``{{date}}`` frontmatter is no note's), not notes.
 
 A missing file is the default; a file that is not JSON, or a value of the wrong type, is
 a warning and the default. Nothing outside the vault is read: a settings file that is a
@@ -28,6 +30,8 @@ from flashgen.model import Diagnostic
 from flashgen.vault.paths import inside_vault
 
 SETTINGS_FOLDER = ".obsidian"
+DEFAULT_TEMPLATES = "Templates"
+"""The core Templates plugin's folder when it is on and none is set."""
 _MAX_BYTES = 1_000_000
 """A settings file larger than this is not Obsidian's; it is not read."""
 
@@ -70,11 +74,23 @@ def read_settings(root: Path) -> tuple[ObsidianSettings, list[Diagnostic]]:
         _typed(templates, "folder", str, "", "templates.json", problems),
         _typed(templater, "templates_folder", str, "", "templater-obsidian/data.json", problems),
     ]
+    if not folders[0].strip("/ ") and _templates_on(root) and (root / DEFAULT_TEMPLATES).is_dir():
+        folders[0] = DEFAULT_TEMPLATES
     cleaned = tuple(dict.fromkeys(f.strip().strip("/") for f in folders if f.strip().strip("/")))
     return ObsidianSettings(strict, attachments, cleaned), problems
 
 
-def _read_json(root: Path, name: str, problems: list[Diagnostic]) -> dict[str, Any]:
+def _templates_on(root: Path) -> bool:
+    """Whether the core Templates plugin is on: ``core-plugins.json`` is a list of the
+    plugins on (older Obsidian) or a map of each plugin to whether it is on."""
+    ignored: list[Diagnostic] = []  # a broken core-plugins.json means only: not on
+    enabled = _read_json(root, "core-plugins.json", ignored, raw=True)
+    if isinstance(enabled, list):
+        return "templates" in enabled
+    return isinstance(enabled, dict) and enabled.get("templates") is True
+
+
+def _read_json(root: Path, name: str, problems: list[Diagnostic], *, raw: bool = False) -> Any:
     path = root / SETTINGS_FOLDER / name
     where = f"{SETTINGS_FOLDER}/{name}"
     try:
@@ -89,7 +105,7 @@ def _read_json(root: Path, name: str, problems: list[Diagnostic]) -> dict[str, A
             Diagnostic(where, 0, "warning", f"cannot be read ({err}); Obsidian's defaults apply")
         )
         return {}
-    return data if isinstance(data, dict) else {}
+    return data if raw or isinstance(data, dict) else {}
 
 
 def _typed(

@@ -78,9 +78,9 @@ def _count_inserted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     counts: list[int] = []
     insert = package._insert_notes
 
-    def counted(cursor: object, rows: Sequence[object], decks: object, timestamp: float) -> None:
-        counts.append(len(rows))
-        insert(cursor, rows, decks, timestamp)  # type: ignore[arg-type]
+    def counted(cursor: object, notes: Sequence[object], decks: object) -> None:
+        counts.append(len(notes))
+        insert(cursor, notes, decks)  # type: ignore[arg-type]
 
     monkeypatch.setattr(package, "_insert_notes", counted)
     return counts

@@ -14,7 +14,7 @@ import pytest
 from flashgen.anki.package import write_apkg
 from flashgen.build.outputs import update_outputs
 from flashgen.build.pipeline import collect
-from tests.helpers import import_apkg, open_collection
+from tests.helpers import cards_by_anki_card, import_apkg, open_collection
 from tests.sources.test_card_quality import FIXTURES
 
 Shown = dict[tuple[str, str], tuple[str, str]]
@@ -25,14 +25,14 @@ def shown(vault: Path, tmp_path: Path) -> Shown:
     """Build *vault*, import its deck into a new Anki collection, and read every card."""
     built = collect(vault, now=1e9)
     export = update_outputs(built, tmp_path / "out", now=1e9, write_deck=write_apkg)
-    by_id = {card.id: card for card in built.cards}
+    by_anki = cards_by_anki_card(built.cards, vault)
     col = open_collection(tmp_path / "anki")
     try:
         import_apkg(col, export.deck)
         result: Shown = {}
         for card_id in col.find_cards(""):
             card = col.get_card(card_id)
-            ours = by_id[card.note().guid]
+            ours = by_anki[card.note().guid, card.ord]
             result[ours.note, ours.front] = (card.question(), card.answer())
         return result
     finally:

@@ -37,8 +37,8 @@ NOTES: dict[str, str | bytes] = {
 def test_check_on_a_vault_never_built_leaves_it_as_it_was(make_vault: MakeVault) -> None:
     vault = make_vault(NOTES)
     before = snapshot(vault.parent)
-    code, _out, err = run_cli("check", str(vault))
-    assert code == 0 and "warning" in err
+    code, out, _err = run_cli("check", str(vault))
+    assert code == 0 and "warning" in out
     assert snapshot(vault.parent) == before
     assert not (vault / ".flashgen").exists()
 
@@ -50,6 +50,6 @@ def test_check_after_edits_leaves_the_state_files_as_they_were(make_vault: MakeV
     (vault / "new.md").write_text(QA.format(q="New?", a="Yes"))
     (vault / "b" / "c.md").unlink()
     before = snapshot(vault.parent)
-    code, _out, err = run_cli("check", str(vault))
-    assert code == 0 and "3 notes read" in err
+    code, out, _err = run_cli("check", str(vault))
+    assert code == 0 and "3 notes read" in out
     assert snapshot(vault.parent) == before

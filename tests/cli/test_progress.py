@@ -27,7 +27,7 @@ def test_a_big_first_build_on_a_terminal_shows_each_step(tmp_path: Path) -> None
     )
     child.expect("reading notes")
     child.expect("rendering cards")
-    child.expect(r"wrote .*vault\.apkg: 4400 notes")
+    child.expect(r"wrote .*vault\.apkg: 4,400 notes")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
@@ -43,10 +43,10 @@ def test_no_bar_when_not_on_a_terminal(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stderr.splitlines() == [
-        "400 notes read, 4400 cards (comparison-item 800, comparison-which 1600, qa 2000),"
+    assert done.stdout.splitlines() == [
+        "400 notes read, 4,400 cards (comparison-item 800, comparison-which 1,600, qa 2,000),"
         " 0 warnings, 0 errors",
-        "+4400 new ~0 changed -0 removed =0 unchanged",
-        f"wrote {tmp_path / 'out' / 'vault.apkg'}: 4400 notes in 140 decks, 50 media files",
+        "+4,400 new ~0 changed -0 removed =0 unchanged",
+        f"wrote {tmp_path / 'out' / 'vault.apkg'}: 4,400 notes in 140 decks, 50 media files",
     ]
-    assert done.stdout == ""
+    assert done.stderr == ""  # no bar, no escape codes

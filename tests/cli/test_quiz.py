@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from flashgen.build.pipeline import collect
 from flashgen.cli.commands import cli
 from flashgen.model import Card, CardKind
-from flashgen.review.scheduler import Phase, Rating
+from flashgen.review.scheduler import Rating
 from flashgen.review.session import CardFilter, QuizSession, format_interval, obsidian_uri
 from flashgen.review.store import ReviewStore
 from tests.conftest import REPO, MakeVault
@@ -151,7 +151,9 @@ def test_card_filter() -> None:
         (timedelta(hours=3), "3h"),
         (timedelta(days=3), "3d"),
         (timedelta(days=45), "1.5mo"),
+        (timedelta(days=360), "12mo"),
         (timedelta(days=800), "2.2y"),
+        (timedelta(days=730), "2y"),
     ],
 )
 def test_format_interval(interval: timedelta, text: str) -> None:
@@ -196,8 +198,8 @@ def test_plain_reveal_rate_undo_quit_then_resume(make_vault: MakeVault) -> None:
     assert out.count("What is 4+4?") == 2
     assert out.count("What is 6+6?") == 2
     assert "1 Again · 1m   2 Hard · 6m   3 Good · 10m   4 Easy · 8d" in out
-    assert "due 0 · new 3 · done 0   vault   Sums" in out
-    assert "due 1 · new 1 · done 2   vault   Sums" in out  # after the undo and Easy
+    assert "1/3 · due 0 · new 3 · done 0   vault   maths.md > Sums" in out
+    assert "3/4 · due 1 · new 1 · done 2   vault   maths.md > Sums" in out  # after undo, Easy
     assert "Undone" in out
     assert "Reviewed 2 cards in " in out
     assert "Again 0 · Hard 0 · Good 1 · Easy 1" in out
@@ -231,7 +233,7 @@ def test_plain_new_limit_and_nothing_due(make_vault: MakeVault) -> None:
 def test_filter_matching_nothing_is_an_error(make_vault: MakeVault) -> None:
     code, _, err = quiz(sums_vault(make_vault), "--deck", "Nope")
     assert code == 1
-    assert "Error: no card matches --deck/--tag/--note" in err
+    assert err == "Error: no deck 'Nope' among the cards; the closest: vault\n"
 
 
 def test_without_a_terminal_quiz_refuses(make_vault: MakeVault) -> None:
@@ -278,27 +280,28 @@ def test_corrupt_store_is_kept_aside_with_a_warning(make_vault: MakeVault) -> No
 # The key-driven UI in a real pseudo-terminal
 
 
-def spawn(vault: Path, state: Path, now: str = NOW, **env: str) -> pexpect.spawn:
+def spawn(
+    vault: Path,
+    state: Path,
+    now: str = NOW,
+    *options: str,
+    size: tuple[int, int] = (50, 200),
+    **env: str,
+) -> pexpect.spawn:
+    """``flashgen quiz`` in a pseudo-terminal of *size* (rows, columns); no editor set."""
     environment = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k not in ("EDITOR", "VISUAL", "TMUX")},
         "FLASHGEN_NOW": now,
         "TZ": "UTC",
         "PYTHONPATH": str(REPO),
         **env,
     }
-    command = [
-        "-m",
-        "flashgen",
-        "quiz",
-        str(vault),
-        "--state",
-        str(state),
-    ]
+    command = ["-m", "flashgen", "quiz", str(vault), "--state", str(state), *options]
     return pexpect.spawn(
         sys.executable,
         command,
         env=environment,
-        dimensions=(50, 200),
+        dimensions=size,
         encoding="utf-8",
         timeout=15,
     )
@@ -361,8 +364,8 @@ def test_pty_undo_quit_and_resume(make_vault: MakeVault, tmp_path: Path) -> None
     child.send("3")
     child.expect_exact("What is 4+4?")
     child.send("u")
-    child.expect_exact("Undone")
-    child.expect_exact("What is 2+2?")
+    child.expect_exact("Undone")  # in the status line, under the card it brings back
+    assert "What is 2+2?" in child.before.rsplit("\x1b[2J", 1)[-1]
     child.send(" ")
     child.expect_exact("1 Again · 1m")
     child.send("1")
@@ -436,26 +439,28 @@ def test_pty_without_an_opener_prints_the_target(make_vault: MakeVault, tmp_path
     finish(child)
 
 
-def test_two_sessions_at_once_share_the_store(make_vault: MakeVault, tmp_path: Path) -> None:
+def test_a_second_session_on_the_store_is_refused(make_vault: MakeVault, tmp_path: Path) -> None:
     vault, state = sums_vault(make_vault), tmp_path / "r.sqlite3"
-    first, second = spawn(vault, state), spawn(vault, state)
-    for child in (first, second):
-        child.expect_exact("What is 2+2?")
-    for child in (first, second):  # the second reveals after the first has answered
-        child.send(" ")
-        child.expect_exact("4 Easy")
-        child.send("3")
-        child.expect_exact("What is 4+4?")
-    for child in (first, second):
-        child.send("q")
-        finish(child)
+    first = spawn(vault, state)
+    first.expect_exact("What is 2+2?")
+    second = spawn(vault, state)
+    second.expect_exact("another flashgen quiz is running on")
+    second.expect_exact("answer or quit it (q) first, then start this one again")
+    second.expect(pexpect.EOF)
+    second.close()
+    assert second.exitstatus == 1
+    first.send(" ")
+    first.expect_exact("4 Easy")
+    first.send("3")
+    first.expect_exact("What is 4+4?")
+    first.send("q")
+    finish(first)
+    third = spawn(vault, state)  # the lock went with the first session
+    third.expect_exact("What is 4+4?")
+    third.send("q")
+    finish(third)
     with ReviewStore.open(state) as store:
-        log = store.reviews()
-        assert [r.rating for r in log] == [Rating.GOOD, Rating.GOOD]
-        assert log[0].card_id == log[1].card_id
-        assert log[1].before is not None  # answered on top of the first session's answer
-        after = store.state(log[0].card_id)
-        assert after is not None and after.phase == Phase.REVIEW
+        assert [r.rating for r in store.reviews()] == [Rating.GOOD]
     assert sqlite3.connect(state).execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
 

@@ -15,6 +15,7 @@ from flashgen.errors import ConfigError
 from flashgen.model import Card
 from flashgen.review.seeding import initial_states, seed_review_store
 from flashgen.review.store import ReviewStore
+from flashgen.sources.cloze import PASSAGE, PASSAGE_CARD
 from tests.conftest import MakeVault
 from tests.helpers import import_apkg, notes_by_guid, open_collection
 
@@ -136,8 +137,25 @@ def row(card: Card) -> tuple[object, ...]:
         card.back,
         card.deck,
         card.context,
-        (*card.extra, *((k, v) for k, v in card.to_dict().items() if k.startswith("sr_"))),
+        (
+            *((k, v) for k, v in card.extra if k not in (PASSAGE, PASSAGE_CARD)),
+            *((k, v) for k, v in card.to_dict().items() if k.startswith("sr_")),
+        ),
     )
+
+
+def test_each_cloze_card_carries_its_passage_in_ankis_syntax(vault: Path) -> None:
+    clozes = [c for c in collect(vault).cards if c.kind == "cloze" and "French" in c.note]
+    assert [(card.get(PASSAGE), card.get(PASSAGE_CARD)) for card in clozes] == [
+        ("The French word for cat is {{c1::chat}}.", "1"),
+        ("{{c1::Paris}} is the capital of {{c2::France}}.", "1"),
+        ("{{c1::Paris}} is the capital of {{c2::France}}.", "2"),
+        ("A {{c1::dog}} is a {{c2::chien::noun}}, and a {{c1::cat}} is a chat.", "1"),
+        ("A {{c1::dog}} is a {{c2::chien::noun}}, and a {{c1::cat}} is a chat.", "2"),
+        ("The {{c1::aorta::vessel}} leaves the heart.", "1"),
+        ("Both **bold** and {{c1::chat}} stay plain on the other cards.", "1"),
+    ]
+    assert len({card.family for card in clozes}) == 5
 
 
 def test_fixture_vault_makes_exactly_the_expected_cards(vault: Path) -> None:
@@ -287,19 +305,19 @@ def test_fixture_deck_imports_into_anki(vault: Path, tmp_path: Path) -> None:
     try:
         import_apkg(col, out / "spaced.apkg")
         notes = notes_by_guid(col)
-        assert sorted(notes) == sorted(cards)
-        by_front = {note.fields["Front"]: note for note in notes.values()}
-        paris = by_front["[...] is the capital of France."]
-        assert paris.notetype == "flashgen Q/A"
-        assert paris.fields["Back"] == "<mark>Paris</mark> is the capital of France."
-        assert paris.decks == (FRENCH,)
+        assert sum(len(note.card_ids) for note in notes.values()) == len(cards)
+        by_first = {next(iter(note.fields.values())): note for note in notes.values()}
+        paris = by_first["{{c1::Paris}} is the capital of {{c2::France}}."]
+        assert paris.notetype == "flashgen Cloze" and len(paris.card_ids) == 2
+        assert paris.decks == (FRENCH, FRENCH)
         assert paris.tags == ("flashcards::Languages::French",)
-        reverse = by_front["Paris"]
-        assert (reverse.fields["Back"], reverse.decks) == ("France", ("spaced",))
+        france = by_first["France"]
+        assert france.notetype == "flashgen Q/A reversible"
+        assert (france.fields["Back"], france.decks) == ("Paris", ("spaced", "spaced"))
         decks = {deck for note in notes.values() for deck in note.decks}
         assert decks >= {"spaced", "spaced::deckA", "spaced::deckB", FRENCH, "Imported::Geography"}
         for note in notes.values():
-            assert "SR:" not in note.fields["Front"] + note.fields["Back"]
+            assert "SR:" not in "".join(note.fields.values())
     finally:
         col.close()
 

@@ -6,11 +6,13 @@ from pathlib import Path
 
 import pytest
 
+from flashgen.build.pipeline import collect
 from flashgen.config import Config, parse_config
 from flashgen.errors import ConfigError
 from flashgen.vault.index import scan_vault
 from flashgen.vault.settings import ObsidianSettings, read_settings
 from tests.conftest import MakeVault
+from tests.helpers import PNG
 
 
 def test_defaults_are_obsidians(make_vault: MakeVault) -> None:
@@ -67,6 +69,78 @@ def test_a_settings_file_leading_out_of_the_vault_is_not_read(
     settings, problems = read_settings(vault.resolve())
     assert settings.strict_line_breaks is False
     assert [d.message for d in problems] == ["not read: it is not Obsidian's"]
+
+
+TEMPLATE = "---\ncreated: {{date}}\ntags: [{{tags}}]\n---\n> [!question] {{title}}?\n> Answer\n"
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {".obsidian/templates.json": '{"folder": "Templates"}'},
+        {".obsidian/core-plugins.json": '["file-explorer", "templates"]'},
+        {".obsidian/core-plugins.json": '{"templates": true, "sync": false}'},
+    ],
+)
+def test_template_notes_make_no_cards_and_no_warnings(
+    make_vault: MakeVault, settings: dict[str, str | bytes]
+) -> None:
+    vault = make_vault(
+        {
+            **settings,
+            "Templates/Daily.md": TEMPLATE,
+            "Notes/real.md": "> [!question] Real?\n> Yes\n",
+        }
+    )
+    built = collect(vault, now=0.0)
+    assert [card.front for card in built.cards] == ["Real?"]
+    assert built.diagnostics == [] and built.notes_read == 1
+
+
+def test_without_the_plugin_a_templates_folder_is_notes(make_vault: MakeVault) -> None:
+    vault = make_vault(
+        {
+            ".obsidian/core-plugins.json": '{"templates": false}',
+            "Templates/Daily.md": "> [!question] Daily?\n> Yes\n",
+        }
+    )
+    assert [card.front for card in collect(vault, now=0.0).cards] == ["Daily?"]
+
+
+def test_an_image_name_in_two_folders_resolves_to_the_attachment_folder(
+    make_vault: MakeVault,
+) -> None:
+    files: dict[str, str | bytes] = {
+        "Course/Week1/lecture.md": "x",
+        "Course/old/pic.png": PNG,
+        "Assets/pic.png": PNG,
+    }
+    assert scan_vault(make_vault(files)).resolve("pic.png", "Course/Week1/lecture.md") == (
+        "Course/old/pic.png"  # nearest, without the setting
+    )
+    vault = make_vault({".obsidian/app.json": '{"attachmentFolderPath": "Assets"}'})
+    index = scan_vault(vault)
+    assert index.resolve("pic.png", "Course/Week1/lecture.md") == "Assets/pic.png"
+    (vault / "Course/Week1/lecture.md").write_text("> [!question] Which?\n> ![[pic.png]]\n")
+    assert [card.media for card in collect(vault, now=0.0).cards] == [("Assets/pic.png",)]
+    (vault / "Course/Week1/pic.png").write_bytes(PNG)  # the note's own folder comes first
+    assert scan_vault(vault).resolve("pic.png", "Course/Week1/lecture.md") == (
+        "Course/Week1/pic.png"
+    )
+
+
+def test_a_missing_image_says_where_attachments_go(make_vault: MakeVault) -> None:
+    vault = make_vault(
+        {
+            ".obsidian/app.json": '{"attachmentFolderPath": "./attachments"}',
+            "Bio/cell.md": "> [!question] Cell?\n> ![[mito.png]]\n",
+        }
+    )
+    [problem] = collect(vault, now=0.0).diagnostics
+    assert problem.message == (
+        "image 'mito.png' not found in the vault (new attachments go to 'Bio/attachments/');"
+        " add the file or fix the name"
+    )
 
 
 def test_flashgen_yaml_overrides_obsidian_line_breaks() -> None:
