@@ -18,16 +18,15 @@ them: a build that changed nothing needs only their ids and fingerprints.
 File layout: two pickles of plain values (tuples, strings, numbers, bytes, dicts; a
 restricted unpickler refuses anything else, so a foreign file runs no code):
 
-1. header: ``{"format": "flashgen-cache", "version": 6, "key": (flashgen version, code
+1. header: ``{"format": "flashgen-cache", "version": 5, "key": (flashgen version, code
    stamp, config stamp, vault name), "scanned_ns": int, "files": bytes, "crc": int}``
    (the CRC-32 of the body's bytes, see :func:`save_state`);
 2. body: ``{note path: (size, mtime_ns, sha256, read problems, diagnostics, links,
-   cards blob, ids, derived ids, fingerprints, kinds, media, histories)}``: diagnostics
-   as ``(path, line, severity, message, minor)``; links as ``(target, from note, resolved
-   path or None)``; the blob a pickled tuple of card records (``Card.to_record``); ids
-   and derived ids joined by NUL; fingerprints 16 bytes per card, concatenated; kinds as
-   ``(kind, count)`` pairs; media the vault paths the cards embed; histories how many
-   cards carry review history.
+   cards blob, ids, derived ids, fingerprints, kinds, media)}``: diagnostics as ``(path,
+   line, severity, message, minor)``; links as ``(target, from note, resolved path or None)``;
+   the blob a pickled tuple of card records (``Card.to_record``); ids and derived
+   ids joined by NUL; fingerprints 16 bytes per card, concatenated; kinds as ``(kind,
+   count)`` pairs; media the vault paths the cards embed.
 """
 
 from __future__ import annotations
@@ -50,7 +49,7 @@ from flashgen.vault.index import FileStamp, VaultIndex
 
 CACHE_NAME = "cache.pickle"
 FORMAT = "flashgen-cache"
-VERSION = 6
+VERSION = 5
 RACY_NS = 2_000_000_000
 """A note modified this close to the scan is read again next time (2 s: FAT's resolution)."""
 PRINT_SIZE = 16
@@ -92,8 +91,6 @@ class NoteEntry:
     """How many cards of each kind."""
     media: tuple[str, ...]
     """The vault paths its cards embed."""
-    histories: int = 0
-    """How many of its cards carry review history (``Card.history``)."""
     decoded: tuple[Card, ...] | None = field(default=None, compare=False)
     """The cards, when at hand (never stored)."""
 
@@ -123,7 +120,6 @@ class NoteEntry:
             prints=b"".join(fingerprint(card) for card in cards),
             kinds=tuple(Counter(card.kind.value for card in cards).items()),
             media=tuple(dict.fromkeys(path for card in cards for path in card.media)),
-            histories=sum(card.history is not None for card in cards),
             decoded=tuple(cards),
         )
 
@@ -265,7 +261,6 @@ def save_cache(vault_root: Path, notes: NoteCache, key: tuple[str, ...]) -> None
             entry.prints,
             entry.kinds,
             entry.media,
-            entry.histories,
         )
         for path, entry in notes.notes.items()
     }
@@ -296,7 +291,7 @@ def _entries(body: Any) -> dict[str, NoteEntry]:
     try:
         for path, raw in body.items():
             size, mtime_ns, sha, problems, diagnostics, links, blob, ids, derived, prints = raw[:10]
-            kinds, media, histories = raw[10:]
+            kinds, media = raw[10:]
             entry = NoteEntry(
                 size,
                 mtime_ns,
@@ -310,13 +305,11 @@ def _entries(body: Any) -> dict[str, NoteEntry]:
                 prints,
                 kinds,
                 media,
-                histories,
             )
             if not (
                 isinstance(path, str)
                 and isinstance(blob, bytes)
                 and isinstance(prints, bytes)
-                and isinstance(histories, int)
                 and id_count(ids) == id_count(derived) == entry.count
             ):
                 raise StateError("a note entry is malformed")

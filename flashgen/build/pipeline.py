@@ -70,8 +70,6 @@ class VaultCards:
     entries: tuple[NoteEntry, ...] = ()
     """Each note's entry, in note order; :attr:`cards` decodes their cards on first use."""
     _cards: list[Card] | None = None
-    _where: dict[str, int] | None = None
-    _decoded: dict[int, tuple[Card, ...]] = field(default_factory=dict)
 
     @property
     def line_breaks(self) -> bool:
@@ -101,34 +99,6 @@ class VaultCards:
         if self._cards is not None:
             return [card.id for card in self._cards]
         return [card_id for entry in self.entries for card_id in split_ids(entry.ids)]
-
-    def card(self, card_id: str) -> Card:
-        """The card *card_id*, decoding only its note's cards (``KeyError`` if none)."""
-        if self._cards is not None:
-            return next(card for card in self._cards if card.id == card_id)
-        if self._where is None:
-            self._where = {
-                one: index
-                for index, entry in enumerate(self.entries)
-                for one in split_ids(entry.ids)
-            }
-        index = self._where[card_id]
-        cards = self._decoded.get(index)
-        if cards is None:
-            cards = self._decoded[index] = self.entries[index].cards()
-        return next(card for card in cards if card.id == card_id)
-
-    def with_history(self) -> list[Card]:
-        """The cards that carry review history, decoding only the notes that have some."""
-        if self._cards is not None:
-            return [card for card in self._cards if card.history is not None]
-        return [
-            card
-            for entry in self.entries
-            if entry.histories
-            for card in entry.cards()
-            if card.history is not None
-        ]
 
     def kinds(self) -> Counter[str]:
         """Cards counted by kind."""
