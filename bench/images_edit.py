@@ -80,7 +80,8 @@ def run_steps(vault: Path, out: Path, checkout: Path) -> dict[str, float]:
     """First build, no-change rebuild, one-note edit: seconds of each (fresh processes of
     the flashgen in *checkout*)."""
     command = [sys.executable, "-m", "flashgen", "build", str(vault), "-o", str(out)]
-    env = {**os.environ, "PYTHONPATH": str(checkout)}
+    # no .pyc files written into the other checkout
+    env = {**os.environ, "PYTHONPATH": str(checkout), "PYTHONDONTWRITEBYTECODE": "1"}
 
     def run() -> float:
         return measure(command, env=env, cwd=checkout)[0]
