@@ -7,12 +7,14 @@ Two files beside ``<vault>.apkg``:
   "version", "stamp", "deck": (size, mtime_ns), "collection": (size, mtime_ns)}``; body
   ``{"groups": {a group's key: Made}, "media": {media name: (method, crc,
   size, raw size, offset in the deck)}, "files": {vault path: (size, mtime_ns, media
-  name)}}``.
+  name)}, "packed": (the collection's entry in the deck, as the media's, and its pieces:
+  ((raw size, compressed size), ...))}``.
 
 A group is one note's cards (``outputs.CardGroup``), keyed by what its rows are made
 of. The next package copies the collection, keeps the rows of every group whose key it
 holds, without decoding their cards, and writes the other groups' notes again; it
-copies unchanged media entries raw from the deck (offsets and CRCs from the parts),
+copies unchanged media entries raw from the deck (offsets and CRCs from the parts)
+and the collection's deflated pieces whose bytes did not change (``apkg_zip.Before``),
 and names an image whose file kept its size and time without reading it. Both
 files are trusted only while the deck and the collection are exactly those they were
 written with (same size and time) and flashgen, its libraries and zlib are the same;
@@ -26,16 +28,17 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 import flashgen
-from flashgen.anki.apkg_zip import Entry
+from flashgen.anki.apkg_zip import Entry, Pieces
 from flashgen.build.cache import code_stamp
 from flashgen.build.outputs import file_stamp
 from flashgen.build.state import StateError, load_state, save_state
 from flashgen.errors import OutputError
 
 FORMAT = "flashgen-deck-parts"
-VERSION = 4
+VERSION = 5
 
 Made = tuple[tuple[str, str, int, int], ...]
 """A group's notes in the collection: (GUID, deck name, note type id, mod) of each."""
@@ -57,6 +60,8 @@ class Kept:
     """The previous collection database, when it can be patched."""
     deck: Path | None = None
     """The previous deck, when its entries can be copied."""
+    packed: tuple[Entry, Pieces] | None = None
+    """The collection's entry in :attr:`deck`, and how its data was cut."""
 
 
 def collection_path(parts: Path) -> Path:
@@ -84,6 +89,7 @@ def load_kept(parts: Path, deck: Path) -> Kept:
             files={path: (int(a), int(b), str(c)) for path, (a, b, c) in body["files"].items()},
             collection=collection,
             deck=deck,
+            packed=_packed(body["packed"]),
         )
     except (StateError, KeyError, TypeError, ValueError, AttributeError):
         return Kept()
@@ -104,16 +110,28 @@ def save_kept(parts: Path, deck: Path, kept: Kept) -> None:
     }
     body = {
         "groups": kept.groups,
-        "media": {
-            name: (e.method, e.crc, e.size, e.raw_size, e.offset) for name, e in kept.media.items()
-        },
+        "media": {name: _entry(entry) for name, entry in kept.media.items()},
         "files": kept.files,
+        "packed": None if kept.packed is None else (_entry(kept.packed[0]), kept.packed[1]),
     }
     try:
         save_state(parts, header, body)
     except OutputError:  # the deck is written; the next one is made from nothing, that's all
         with suppress(OSError):
             parts.unlink()
+
+
+def _entry(entry: Entry) -> tuple[int, ...]:
+    return (entry.method, entry.crc, entry.size, entry.raw_size, entry.offset)
+
+
+def _packed(found: Any) -> tuple[Entry, Pieces] | None:
+    """The collection's entry and pieces as the parts hold them (see :data:`Pieces`);
+    malformed ones raise what ``load_kept`` catches."""
+    if found is None:
+        return None
+    entry, pieces = found
+    return Entry(*(int(value) for value in entry)), tuple((int(a), int(b)) for a, b in pieces)
 
 
 def _stamp() -> tuple[str, ...]:

@@ -38,7 +38,15 @@ import genanki
 from genanki.apkg_col import APKG_COL
 from genanki.apkg_schema import APKG_SCHEMA
 
-from flashgen.anki.apkg_zip import DEFLATED, Entry, ZipWriter, file_chunks, method_for
+from flashgen.anki.apkg_zip import (
+    DEFLATED,
+    Before,
+    Entry,
+    Pieces,
+    ZipWriter,
+    file_chunks,
+    method_for,
+)
 from flashgen.anki.kept import Kept, Made, collection_path, load_kept, save_kept
 from flashgen.anki.note_state import NoteState, load_note_state, save_note_state
 from flashgen.anki.notes import DEFAULT_DECK as DEFAULT_DECK  # re-exported
@@ -133,7 +141,7 @@ def write_apkg(
         made = {key: known[key] for key in keys if key in known}
         batches = _note_batches(fresh, keys, groups, maker, made, progress, remember=use_cache)
         decks = _deck_ids(groups, keys, known)
-        entries = _write_package(
+        entries, packed = _write_package(
             batches, made, decks, files, out, timestamp, kept, parts, progress, known,
             dated=note_state is not None,
         )  # fmt: skip
@@ -142,7 +150,7 @@ def write_apkg(
     save_note_state(note_state, state)
     if parts is not None:
         named = {path: (*stamp, name) for path, (name, stamp) in media.items()}
-        save_kept(parts, out, Kept(groups=made, media=entries, files=named))
+        save_kept(parts, out, Kept(groups=made, media=entries, files=named, packed=packed))
     return DeckSummary(
         notes=sum(len(notes) for notes in made.values()),
         decks=len(decks),
@@ -466,7 +474,7 @@ def _write_package(
     known: Mapping[bytes, Made],
     *,
     dated: bool,
-) -> dict[str, Entry]:
+) -> tuple[dict[str, Entry], tuple[Entry, Pieces]]:
     """Patch a copy of the kept collection (or make one), then zip it atomically onto *out*.
 
     The collection that goes into the zip is a ``VACUUM INTO`` copy of the patched one:
@@ -474,7 +482,7 @@ def _write_package(
     nothing give the same bytes. With *parts*, it becomes the next build's kept one.
     *known* are the groups whose notes the kept collection holds as they are, *batches*
     the notes of the others, which fill *made* (every group's notes) as they come.
-    Returns the media entries written, by media name.
+    Returns the media entries written, by media name, and the collection's (see ``Kept``).
     """
     temps: list[str] = []
     try:
@@ -487,16 +495,16 @@ def _write_package(
         with closing(sqlite3.connect(work)) as conn:
             conn.execute("VACUUM INTO ?", (canonical,))
         reset_schema_cookie(canonical)
-        entries: dict[str, Entry] = {}
+        written: list[tuple[dict[str, Entry], tuple[Entry, Pieces]]] = []
         write_atomic(
             out,
-            lambda file: entries.update(
+            lambda file: written.append(
                 _write_zip(file, canonical, files, timestamp, kept, progress)
             ),
         )
         if parts is not None:
             os.replace(canonical, collection_path(parts))
-        return entries
+        return written[0]
     except OSError as err:
         raise OutputError(f"cannot write {out}: {err.strerror or err}") from err
     except sqlite3.Error as err:
@@ -652,20 +660,27 @@ def _write_zip(
     timestamp: float,
     kept: Kept,
     progress: StageProgress | None,
-) -> dict[str, Entry]:
-    """Zip the collection, the media list and the media; media entries by media name.
+) -> tuple[dict[str, Entry], tuple[Entry, Pieces]]:
+    """Zip the collection, the media list and the media; return the media entries by
+    media name, and the collection's entry and pieces.
 
-    A media entry the previous deck holds is copied from it raw; the others are read
-    from the vault and stored or deflated (``apkg_zip.method_for``).
+    The collection's pieces that the kept one has alike, and the media entries the
+    previous deck holds, are copied from it raw; the other media are read from the
+    vault and stored or deflated (``apkg_zip.method_for``).
     """
     # The package lists media as {"0": name, ...} and stores each file as its number.
     names = json.dumps({str(i): name for i, name in enumerate(files)}).encode()
     writer = ZipWriter(file, timestamp)
-    writer.write("collection.anki2", file_chunks(Path(collection)), DEFLATED)
-    writer.write("media", [names], DEFLATED)
     entries: dict[str, Entry] = {}
     with ExitStack() as stack:
         previous = stack.enter_context(kept.deck.open("rb")) if kept.deck else None
+        before = None
+        if previous is not None and kept.collection is not None and kept.packed is not None:
+            raw = stack.enter_context(kept.collection.open("rb"))
+            before = Before(raw, previous, *kept.packed)
+        chunks = file_chunks(Path(collection))
+        packed = writer.write_pieces("collection.anki2", chunks, DEFLATED, before)
+        writer.write("media", [names], DEFLATED)
         for number, (name, path) in enumerate(files.items()):
             entry = kept.media.get(name)
             if entry is not None and previous is not None:
@@ -675,4 +690,4 @@ def _write_zip(
             if progress is not None:
                 progress("media packed", number + 1, len(files))
     writer.close()
-    return entries
+    return entries, packed

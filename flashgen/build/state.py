@@ -120,7 +120,7 @@ def save_state(path: Path, header: dict[str, Any], body: Any) -> None:
 
     Both are pickles of plain values. Raises ``OutputError`` when it cannot be written.
     """
-    data = pickle.dumps(body, protocol=5)
+    data = _dumps(body)
     head = pickle.dumps({**header, "crc": zlib.crc32(data)}, protocol=5)
 
     def write(handle: BinaryIO) -> None:
@@ -128,3 +128,16 @@ def save_state(path: Path, header: dict[str, Any], body: Any) -> None:
         handle.write(data)
 
     write_atomic(path, write)
+
+
+def _dumps(value: Any) -> bytes:
+    """*value* pickled without the memo: 3-5x as fast for the many small tuples of a
+    state body, and without a table of every object pickled (tens of megabytes).
+
+    A value referenced twice is written twice, which plain data (no cycles) allows.
+    """
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=5)
+    pickler.fast = True  # no memo (the attribute is marked deprecated, and kept since 3.0)
+    pickler.dump(value)
+    return buffer.getvalue()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from flashgen.anki import package
+from flashgen.anki import apkg_zip, package
 from flashgen.anki.apkg_zip import DEFLATED, STORED, ZipWriter
 from flashgen.anki.package import write_apkg
 from flashgen.build.outputs import update_outputs
@@ -206,3 +206,55 @@ def test_rebuilds_after_edits_write_what_a_first_build_writes(
         "+1 new ~0 changed -0 removed =16 unchanged",
         "+0 new ~0 changed -1 removed =16 unchanged",
     ]
+
+
+def test_a_patched_collection_deflates_only_the_pieces_that_changed(
+    vault: Path, make_vault: MakeVault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cut into 4 KiB pieces, a collection of 400 notes has many: an edit to one card
+    deflates a few of them again and copies the rest, and the deck is still the one a
+    full build writes; pieces cut otherwise (another size) are never copied."""
+    monkeypatch.setattr(apkg_zip, "_CHUNK", 4096)
+    deflated: list[int] = []
+    deflate = apkg_zip._deflate
+
+    def counted(data: bytes, mode: int) -> bytes:
+        deflated.append(len(data))
+        return deflate(data, mode)
+
+    monkeypatch.setattr(apkg_zip, "_deflate", counted)
+    many = "".join(QA.format(q=f"{n} squared?", a=f"{n * n}, a square") for n in range(400))
+    make_vault({"Math/squares.md": many})
+    out = tmp_path / "out"
+
+    def both(when: float) -> tuple[bytes, bytes, int]:
+        """The deck patched, then one from nothing (dated alike by the note state), and
+        how many pieces the patched one deflated (the ends of entries included)."""
+        write = functools.partial(
+            write_apkg, vault_root=vault, vault_name="vault", timestamp=when,
+            note_state=tmp_path / "notes.state",
+        )  # fmt: skip
+        cards = _cards(vault, when)
+        deflated.clear()
+        write(cards, out / "vault.apkg", parts=out / ".vault.apkg.parts")
+        count = len(deflated)
+        fresh = tmp_path / f"fresh{when}"
+        fresh.mkdir()
+        write(cards, fresh / "vault.apkg")
+        return (out / "vault.apkg").read_bytes(), (fresh / "vault.apkg").read_bytes(), count
+
+    patched, full, first = both(T0)
+    assert patched == full
+    pieces = (out / ".vault.apkg.collection").stat().st_size // 4096
+    assert pieces >= 40 and first > pieces  # every piece, the media list, the SVG
+    make_vault({"Math/squares.md": many.replace("200 squared?", "200 squared, again?")})
+    patched, full, again = both(T0 + 10)
+    assert patched == full
+    assert 4 <= again < pieces // 4, (again, pieces)  # a few pieces, the media list, the ends
+    with zipfile.ZipFile(out / "vault.apkg") as deck:
+        assert deck.testzip() is None
+    monkeypatch.setattr(apkg_zip, "_CHUNK", 8192)
+    make_vault({"Math/blue.md": QA.format(q="Blue?", a="![[blue.png|100]] $y$")})
+    patched, full, other = both(T0 + 20)
+    assert patched == full
+    assert other > pieces // 2  # nothing copied from pieces of another size
