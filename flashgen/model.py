@@ -85,6 +85,8 @@ class SrHistory:
 
 
 Record = tuple[Any, ...]
+Brief = tuple[str, str, int, str, str, str, tuple[str, ...]]
+"""A card's id, note, line, kind, front, deck and media (see :meth:`Card.brief`)."""
 """A card as a tuple of plain values (strings, numbers, tuples), for state files."""
 
 
@@ -172,6 +174,26 @@ class Card:
             self.family,
         )
 
+    def brief(self) -> Brief:
+        """``(id, note, line, kind, front, deck, media)``: what a report of changes and a
+        deck's list of decks need of a card."""
+        return (self.id, self.note, self.line, self.kind.value, self.front, self.deck, self.media)
+
+    @staticmethod
+    def brief_of(record: Record) -> Brief:
+        """The :meth:`brief` of the card *record* holds (see :meth:`to_record`), without
+        making the card; ``ValueError`` when *record* is not a card's."""
+        if not isinstance(record, tuple) or len(record) != _RECORD_LENGTH:
+            raise ValueError("not a card record")
+        card_id, kind, front, _back, note, line, _context, _tags, deck, media = record[:10]
+        if not (
+            _all_str(card_id, front, note, deck) and isinstance(line, int) and _str_tuple(media)
+        ):
+            raise ValueError("a card record field has the wrong type")
+        if kind not in _KINDS:
+            raise ValueError("a card record's kind is unknown")
+        return (card_id, note, line, kind, front, deck, media)
+
     def to_record(self) -> Record:
         """The card as plain values: ``(id, *content(), key)``; :meth:`from_record` reads it."""
         return (self.id, *self.content(), self.key)
@@ -234,6 +256,7 @@ class Card:
 
 
 _RECORD_LENGTH = 14
+_KINDS = frozenset(kind.value for kind in CardKind)
 
 
 def _all_str(*values: object) -> bool:

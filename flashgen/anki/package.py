@@ -384,19 +384,24 @@ def _note_batches(
             if progress is not None:
                 progress("cards rendered", before + rendered, total)
 
-        cards = [card for one in batch for card in one.load()]
+        loaded = [one.load() for one in batch]  # decoded once for this batch, then let go
         no_media: dict[str, str] = {}  # shared by the cards without images
         names = maker.media_names
         maker.renderer.prepare(
-            [(c, {p: names[p] for p in c.media if p in names} or no_media) for c in cards], told
+            [
+                (card, {p: names[p] for p in card.media if p in names} or no_media)
+                for cards in loaded
+                for card in cards
+            ],
+            told,
         )
         notes: list[Note] = []
-        for one in batch:
-            own = maker.notes(one.load())
+        for one, cards in zip(batch, loaded, strict=True):
+            own = maker.notes(cards)
             made[key_of[id(one)]] = tuple((n.guid, n.deck, n.note_type.id, n.mod) for n in own)
             notes.extend(own)
         yield notes
-        done += len(cards)
+        done += sum(len(cards) for cards in loaded)
         batch = []
         if not remember:
             maker.renderer.kept.clear()
@@ -413,7 +418,7 @@ def _deck_ids(
         if notes is not None:
             names.update(deck for _guid, deck, _model, _mod in notes)
         else:
-            names.update(card.deck or DEFAULT_DECK for card in group.load())
+            names.update(brief[5] or DEFAULT_DECK for brief in group.briefs())
     decks: dict[str, genanki.Deck] = {}
     used_ids: set[int] = set()
     for name in sorted(names):

@@ -44,7 +44,7 @@ from typing import Any
 import flashgen
 from flashgen.build.state import STATE_FOLDER, StateError, bulk, load_state, plain_loads, save_state
 from flashgen.identity.ledger import SEPARATOR, id_count, split_ids
-from flashgen.model import Card, Diagnostic
+from flashgen.model import Brief, Card, Diagnostic
 from flashgen.vault.index import FileStamp, VaultIndex
 
 CACHE_NAME = "cache.pickle"
@@ -139,6 +139,23 @@ class NoteEntry:
             return tuple(Card.from_record(record) for record in records)
         except ValueError as err:
             raise StateError("a note's cards are malformed") from err
+
+    def briefs(self) -> tuple[Brief, ...]:
+        """Each card's ``Card.brief``, read from the blob without making the cards (a
+        tenth of the time); ``StateError`` if it is damaged."""
+        if self.decoded is not None:
+            return tuple(card.brief() for card in self.decoded)
+        records = plain_loads(self.blob)
+        if not isinstance(records, tuple) or len(records) != self.count:
+            raise StateError("a note's cards are malformed")
+        try:
+            return tuple(Card.brief_of(record) for record in records)
+        except ValueError as err:
+            raise StateError("a note's cards are malformed") from err
+
+    def without_cards(self) -> NoteEntry:
+        """This entry without its decoded cards (decoded again when asked for)."""
+        return self if self.decoded is None else dataclasses.replace(self, decoded=None)
 
     def with_ids(self, ids: Sequence[str]) -> NoteEntry:
         """This entry with its cards renamed to *ids*."""

@@ -8,9 +8,9 @@ writer), so this stage knows no deck format.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import hashlib
 import json
+import pickle
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -26,13 +26,14 @@ from flashgen.build.state import (
     StateError,
     bulk,
     load_state,
+    plain_loads,
     read_header,
     save_state,
     state_outside,
 )
 from flashgen.errors import OutputError
 from flashgen.identity.ledger import SEPARATOR, split_ids
-from flashgen.model import Card, CardKind, Diagnostic
+from flashgen.model import Brief, Card, CardKind, Diagnostic
 from flashgen.vault.index import VaultIndex
 
 REMOVED_TAG = "flashgen/removed"
@@ -98,7 +99,9 @@ class CardGroup:
     media: tuple[str, ...]
     """The vault paths the cards embed, each once, in order of first use."""
     load: Callable[[], Sequence[Card]] = field(compare=False)
-    """Decodes the cards."""
+    """Decodes the cards (anew each time: a big deck's cards are never all decoded at once)."""
+    briefs: Callable[[], Sequence[Brief]] = field(compare=False)
+    """Each card's ``Card.brief``, without decoding the cards."""
 
     def key(self, *more: bytes) -> bytes:
         """A digest of the cards' ids and content (and of *more*)."""
@@ -113,7 +116,8 @@ class CardGroup:
         """A group of cards at hand."""
         media = tuple(dict.fromkeys(path for card in cards for path in card.media))
         prints = b"".join(fingerprint(card) for card in cards)
-        return cls(tuple(card.id for card in cards), prints, media, lambda: cards)
+        ids = tuple(card.id for card in cards)
+        return cls(ids, prints, media, lambda: cards, lambda: [card.brief() for card in cards])
 
 
 class DeckCards(Sequence[Card]):
@@ -160,11 +164,11 @@ def card_groups(cards: Sequence[Card]) -> tuple[CardGroup, ...]:
 def _deck_cards(built: VaultCards, removed: Sequence[Card]) -> DeckCards:
     """The cards the deck is written from: each note's, then the removed ones it carries."""
     if built.entries or not built.card_count():
-        # each note decoded once at most, by whichever of the change report, the deck
-        # writer and the listing needs its cards first
+        # decoded by the deck writer and the listing as they need them, not kept: the
+        # change report and the deck's list of decks need only the cards' briefs
         groups = [
             CardGroup(
-                tuple(split_ids(entry.ids)), entry.prints, entry.media, functools.cache(entry.cards)
+                tuple(split_ids(entry.ids)), entry.prints, entry.media, entry.cards, entry.briefs
             )
             for entry in built.entries
             if entry.count
@@ -192,7 +196,8 @@ class CardChange:
     mark: Mark
     """What happened to it."""
     card: Card
-    """The card (for a removed one, as it last was)."""
+    """The card's id, kind, front, note and line (what a report shows of it); a removed
+    card the deck still carries, whole, as it last was."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,28 +239,53 @@ def _write_listing(
     """The card listing: a JSON array, one card per line (compact, and easy to grep).
 
     A note whose cards' lines the listing written last (*old*) holds at *before* has them
-    copied from it, without decoding its cards. Returns where each note's lines now are.
+    copied from it, without decoding its cards; notes that follow one another there too
+    are copied in one piece. Returns where each note's lines now are.
     """
     encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     lines: _Lines = {}
     with ExitStack() as stack:
         previous = stack.enter_context(old.open("rb")) if before else None
+        run: list[int] = []  # (start, end) in *old* of the lines to copy next
+        end = 1  # where the listing ends, the run to copy counted
         handle.write(b"[")
         for number, group in enumerate(groups):
             key = group.key()
-            handle.write(b"\n" if number == 0 else b",\n")
-            start = handle.tell()
-            where = before.get(key)
-            if where is not None and previous is not None:
-                previous.seek(where[0])
-                handle.write(previous.read(where[1] - where[0]))
+            where = before.get(key) if previous is not None else None
+            separator = b"\n" if number == 0 else b",\n"
+            if where is not None and run and where[0] == run[1] + len(separator):
+                run[1] = where[1]  # copied with the ",\n" before it, as the old listing has it
+                size = where[1] - where[0]
             else:
-                with bulk():
-                    text = ",\n".join(encode(card.to_dict()) for card in group.load())
-                handle.write(text.encode("utf-8"))
-            lines[key] = (start, handle.tell())
+                _copy_run(previous, run, handle)
+                handle.write(separator)
+                if where is not None:
+                    run = [where[0], where[1]]
+                    size = where[1] - where[0]
+                else:
+                    with bulk():
+                        text = ",\n".join(encode(card.to_dict()) for card in group.load())
+                    size = handle.write(text.encode("utf-8"))
+            lines[key] = (end + len(separator), end + len(separator) + size)
+            end += len(separator) + size
+        _copy_run(previous, run, handle)
         handle.write(b"\n]\n" if groups else b"]\n")
     return lines
+
+
+def _copy_run(source: BinaryIO | None, run: list[int], handle: BinaryIO) -> None:
+    """Copy the bytes *run* (start, end) of *source* to *handle*, and empty *run*."""
+    if source is None or not run:
+        return
+    source.seek(run[0])
+    left = run[1] - run[0]
+    while left > 0:
+        data = source.read(min(left, 1 << 20))
+        if not data:
+            raise OutputError("the previous listing is shorter than it was when written")
+        handle.write(data)
+        left -= len(data)
+    run.clear()
 
 
 def _listing_digest(built: VaultCards) -> bytes:
@@ -353,6 +383,7 @@ def update_outputs(
     with bulk():  # a tuple or a dict for each card, none in a cycle (see state.bulk)
         live = cards.groups[: len(cards.groups) - bool(kept)]
         changes, unchanged, held = _changes(live, previous, kept, stamps)
+    ids = built.content()[0]
     summary = write_deck(
         cards,
         deck,
@@ -384,7 +415,7 @@ def update_outputs(
         tuple(card.id for card in kept),
         listed,
         file_stamp(listing),
-        body=(held, media, lines),
+        body=(held, media, lines, ids),
     )
     state.write(deck_state_path(out_dir, built))
     return Export(deck, True, summary, changes, unchanged, len(kept))
@@ -414,10 +445,13 @@ def _deck_digest(built: VaultCards, kept: Sequence[Card]) -> bytes:
     return digest.digest()
 
 
-_Held = dict[str, tuple[bytes, str, int, str, str]]
-"""Card id → (fingerprint, note, line, kind, front) of each live card in a deck."""
+_Held = dict[bytes, bytes]
+"""A note's cards' key (``CardGroup.key``) → those cards in a deck, as a pickled tuple of
+``(id, fingerprint, note, line, kind, front, media)``, one per card: a rebuild copies the
+bytes of the notes that did not change, and decodes none of them."""
 _Stamps = dict[str, bytes]
 """Vault path → its file's stamp (``repr`` of a ``FileStamp``), for the images of a deck."""
+_HeldCard = tuple[str, bytes, str, int, str, str, tuple[str, ...]]
 
 
 def _changes(
@@ -426,37 +460,65 @@ def _changes(
     """What changed since the deck *previous* describes, and what the new deck holds.
 
     A card changed when its fingerprint or an image it embeds did. A note whose cards'
-    fingerprints and images are those of the last deck is unchanged without decoding.
+    key and images are those of the last deck is unchanged as a whole; the cards of the
+    others are compared one by one with the last deck's notes that have no such match.
     """
     before = previous.held()
     images = previous.media()
     held: _Held = {}
-    changes: list[CardChange] = []
+    fresh: list[tuple[bytes, CardGroup]] = []
     unchanged = 0
     for group in groups:
-        olds = [before.get(card_id) for card_id in group.ids]
-        if all(images.get(path) == stamps.get(path) for path in group.media) and all(
-            old is not None and old[0] == group.prints[i * PRINT_SIZE : (i + 1) * PRINT_SIZE]
-            for i, old in enumerate(olds)
-        ):
-            held.update((card_id, old) for card_id, old in zip(group.ids, olds, strict=True) if old)
-            unchanged += len(olds)
-            continue
-        for index, (card, old) in enumerate(zip(group.load(), olds, strict=True)):
+        key = group.key()
+        known = before.get(key)
+        if known is not None and all(images.get(path) == stamps.get(path) for path in group.media):
+            held[key] = known
+            unchanged += len(group.ids)
+        else:
+            fresh.append((key, group))
+    olds: dict[str, _HeldCard] = {}
+    for key, known in before.items():
+        if key not in held:
+            olds.update((card[0], card) for card in _held_cards(known))
+    changes: list[CardChange] = []
+    for key, group in fresh:
+        cards: list[_HeldCard] = []
+        for index, (card_id, note, line, kind, front, _deck, media) in enumerate(group.briefs()):
             mark = group.prints[index * PRINT_SIZE : (index + 1) * PRINT_SIZE]
-            held[card.id] = (mark, card.note, card.line, card.kind.value, card.front)
+            cards.append((card_id, mark, note, line, kind, front, media))
+            old = olds.pop(card_id, None)
             if old is None:
-                changes.append(CardChange("+", card))
-            elif old[0] != mark or any(images.get(p) != stamps.get(p) for p in card.media):
-                changes.append(CardChange("~", card))
+                changes.append(
+                    CardChange("+", Card(card_id, CardKind(kind), front, "", note, line))
+                )
+            elif old[1] != mark or any(images.get(p) != stamps.get(p) for p in media):
+                changes.append(
+                    CardChange("~", Card(card_id, CardKind(kind), front, "", note, line))
+                )
             else:
                 unchanged += 1
+        held[key] = pickle.dumps(tuple(cards), protocol=5)
     last = {card.id: card for card in kept}
-    for card_id, (_mark, note, line, kind, front) in before.items():
-        if card_id not in held:
-            card = last.get(card_id) or Card(card_id, CardKind(kind), front, "", note, line)
-            changes.append(CardChange("-", card))
+    for card_id, _mark, note, line, kind, front, _media in olds.values():
+        card = last.get(card_id) or Card(card_id, CardKind(kind), front, "", note, line)
+        changes.append(CardChange("-", card))
     return tuple(changes), unchanged, held
+
+
+def _held_cards(known: bytes) -> tuple[_HeldCard, ...]:
+    """The cards of one note in a deck state (see :data:`_Held`); none when malformed."""
+    try:
+        cards = plain_loads(known)
+    except StateError:
+        return ()
+    if not isinstance(cards, tuple) or not all(
+        isinstance(card, tuple) and len(card) == 7 and card[4] in _KINDS for card in cards
+    ):
+        return ()
+    return cards
+
+
+_KINDS = frozenset(kind.value for kind in CardKind)
 
 
 def _tagged_removed(card: Card, vault: VaultIndex) -> Card:
@@ -474,9 +536,10 @@ class _DeckState:
 
     Header ``{"format", "version", "digest", "deck": (size, mtime_ns), "summary":
     (notes, decks, media), "removed": ids, "listed": digest of the listing, "listing":
-    (size, mtime_ns)}``; body ``({id: (fingerprint, note, line, kind, front)}, {image
-    path: stamp}, {note's cards' key: (start, end) of their lines in the listing})``,
-    read only when the deck is rewritten or a removed card is new.
+    (size, mtime_ns)}``; body ``({note's cards' key: its cards (see _Held)}, {image
+    path: stamp}, {note's cards' key: (start, end) of their lines in the listing}, the
+    live cards' ids joined by NUL)``, read only when the deck is rewritten or a removed
+    card is new.
     """
 
     digest: bytes = b""
@@ -487,11 +550,12 @@ class _DeckState:
     """A digest of what the listing beside the deck was written from (``_listing_digest``)."""
     listing: tuple[int, int] | None = None
     """The listing's (size, mtime_ns) when written."""
-    body: tuple[_Held, _Stamps, _Lines] | None = None
+    body: tuple[_Held, _Stamps, _Lines, str] | None = None
     path: Path | None = None
+    _ids: set[str] | None = None
 
     FORMAT = "flashgen-deck-state"
-    VERSION = 2
+    VERSION = 3
 
     @classmethod
     def read(cls, path: Path) -> _DeckState:
@@ -515,16 +579,17 @@ class _DeckState:
         except (StateError, KeyError, TypeError, ValueError, IndexError):
             return cls()
 
-    def _body(self) -> tuple[_Held, _Stamps, _Lines]:
+    def _body(self) -> tuple[_Held, _Stamps, _Lines, str]:
         if self.body is None:
-            self.body = ({}, {}, {})
+            self.body = ({}, {}, {}, "")
             if self.path is not None:
                 try:
                     _header, body = load_state(self.path)
                     if (
                         isinstance(body, tuple)
-                        and len(body) == 3
-                        and all(isinstance(part, dict) for part in body)
+                        and len(body) == 4
+                        and all(isinstance(part, dict) for part in body[:3])
+                        and isinstance(body[3], str)
                     ):
                         self.body = body
                 except StateError:
@@ -546,7 +611,11 @@ class _DeckState:
 
     def holds(self, card_id: str) -> bool:
         """Whether the deck holds the card *card_id*, live or removed."""
-        return card_id in self.removed or card_id in self.held()
+        if card_id in self.removed:
+            return True
+        if self._ids is None:
+            self._ids = set(split_ids(self._body()[3]))
+        return card_id in self._ids
 
     def write(self, path: Path) -> None:
         """Save this state at *path* (atomically)."""
@@ -560,7 +629,7 @@ class _DeckState:
             "listed": self.listed,
             "listing": self.listing,
         }
-        save_state(path, header, self.body if self.body is not None else ({}, {}, {}))
+        save_state(path, header, self.body if self.body is not None else ({}, {}, {}, ""))
 
 
 def iter_changes(export: Export) -> Iterator[str]:
