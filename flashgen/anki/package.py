@@ -57,6 +57,7 @@ from flashgen.anki.render_cache import _load_renders, _Renderer, _save_renders
 from flashgen.anki.rows import UsedIds, reset_schema_cookie, row_id
 from flashgen.build.atomic import write_atomic
 from flashgen.build.outputs import CardGroup, DeckSummary, StageProgress, card_groups
+from flashgen.build.parallel import keep_workers
 from flashgen.build.state import bulk
 from flashgen.errors import OutputError
 from flashgen.model import Card, Diagnostic, SrHistory
@@ -353,9 +354,9 @@ def _unread_images(cards: Iterable[Card], unread: Mapping[str, str]) -> tuple[Di
     return tuple(sorted(found.values(), key=lambda d: (d.path, d.line, d.message)))
 
 
-_BATCH = 20_000
+_BATCH = 10_000
 """Cards rendered and written into the collection at a time, so that a big vault's
-rendered fields are never all in memory at once."""
+rendered fields are never all in memory at once (one pool renders every batch)."""
 
 
 def _note_batches(
@@ -375,9 +376,11 @@ def _note_batches(
     total = sum(len(group.ids) for group in fresh)
     done = 0
     batch: list[CardGroup] = []
+    size = 0
     for number, group in enumerate(fresh, start=1):
         batch.append(group)
-        if sum(len(one.ids) for one in batch) < _BATCH and number < len(fresh):
+        size += len(group.ids)
+        if size < _BATCH and number < len(fresh):
             continue
 
         def told(rendered: int, _batch_total: int, before: int = done) -> None:
@@ -402,9 +405,10 @@ def _note_batches(
             notes.extend(own)
         yield notes
         done += sum(len(cards) for cards in loaded)
-        batch = []
+        batch, size = [], 0
         if not remember:
             maker.renderer.kept.clear()
+            maker.renderer.headings.clear()  # a section's headings are its note's
 
 
 def _deck_ids(
@@ -561,9 +565,13 @@ def _patch_collection(
         )
         cursor.execute("DELETE FROM notes WHERE guid IN (SELECT guid FROM gone)")
         history: dict[tuple[str, int], SrHistory] = {}
-        for batch in batches:
-            _insert_notes(cursor, batch, decks)
-            history.update(((n.guid, o), h) for n in batch for o, h in n.history)
+        used: UsedIds | None = None  # one for all batches: a big first one reads every id
+        with keep_workers():  # the batches' fields are rendered by one pool
+            for batch in batches:
+                if used is None:
+                    used = UsedIds(cursor, everything=len(batch) > _FEW_IDS)
+                _insert_notes(cursor, batch, decks, used)
+                history.update(((n.guid, o), h) for n in batch for o, h in n.history)
         if not dated:
             cursor.execute("UPDATE notes SET mod = ?", (int(timestamp),))
             cursor.execute("UPDATE cards SET mod = ?", (int(timestamp),))
@@ -587,12 +595,15 @@ def _with_models(
 
 
 def _insert_notes(
-    cursor: sqlite3.Cursor, notes: Sequence[Note], decks: Mapping[str, genanki.Deck]
+    cursor: sqlite3.Cursor,
+    notes: Sequence[Note],
+    decks: Mapping[str, genanki.Deck],
+    used: UsedIds,
 ) -> None:
-    """Insert each note and its cards, with ids drawn from its GUID (see ``rows.row_id``)."""
+    """Insert each note and its cards, with ids drawn from its GUID (see ``rows.row_id``)
+    unlike those *used*."""
     if not notes:
         return
-    used = UsedIds(cursor, everything=len(notes) > _FEW_IDS)
     models = {note_type.id: _model(note_type) for note_type in NOTE_TYPES}
     with warnings.catch_warnings():
         # genanki flags raw HTML it does not recognise; notes may hold any HTML.

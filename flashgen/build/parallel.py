@@ -12,12 +12,17 @@ never ``fork``: the CLI's progress bar and watch mode run threads, and a forked 
 a threaded process can hang on a lock another thread held. Each worker imports what it
 needs itself, so both methods work; the function and its shared argument must be
 picklable (a module-level function, plain data).
+
+Within :func:`keep_workers`, the pool is started once and used by every call (a deck
+renders its cards in batches: one pool for all of them, not one start-up per batch).
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -48,6 +53,29 @@ def start_method() -> str:
     return "forkserver" if "forkserver" in methods else "spawn"
 
 
+class _Kept(threading.local):
+    """This thread's pools of :func:`keep_workers`, innermost last (None until needed)."""
+
+    def __init__(self) -> None:
+        self.pools: list[ProcessPoolExecutor | None] = []
+
+
+_kept = _Kept()
+
+
+@contextlib.contextmanager
+def keep_workers() -> Iterator[None]:
+    """Let the calls of :func:`map_chunks` within (in this thread) share one pool of a
+    worker per core, started by the first that needs one and shut down on leaving."""
+    _kept.pools.append(None)
+    try:
+        yield
+    finally:
+        pool = _kept.pools.pop()
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+
+
 def map_chunks(
     work: Callable[[S, Sequence[T]], list[R]],
     shared: S,
@@ -63,7 +91,7 @@ def map_chunks(
     items finished each time a chunk is. With fewer than *threshold* items (default
     :data:`POOL_THRESHOLD`) or a single core, everything runs here, an item at a time;
     otherwise in a pool of one worker per core, started with *method* (default
-    :func:`start_method`).
+    :func:`start_method`), or the one :func:`keep_workers` keeps.
     """
     if threshold is None:
         threshold = POOL_THRESHOLD
@@ -76,14 +104,15 @@ def map_chunks(
         return
     size = max(1, -(-len(items) // (workers * CHUNKS_PER_WORKER)))
     chunks = [items[start : start + size] for start in range(0, len(items), size)]
-    context = multiprocessing.get_context(method or start_method())
-    if isinstance(context, multiprocessing.context.ForkServerContext):
-        # The fork server imports the work's module once, before it forks any worker;
-        # (only the first pool's list counts: the server lives as long as this process.)
-        context.set_forkserver_preload([work.__module__])
     finished = 0
+    kept = _kept.pools
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        with contextlib.ExitStack() as stack:
+            if not kept:
+                pool = stack.enter_context(_pool(work, workers, method))
+            else:
+                pool = kept[-1] or _pool(work, cores(), method)
+                kept[-1] = pool
             futures = [pool.submit(work, shared, chunk) for chunk in chunks]
             for chunk, future in zip(chunks, futures, strict=True):
                 results = future.result()
@@ -92,6 +121,9 @@ def map_chunks(
                     done(len(chunk))
                 yield from results
     except BrokenProcessPool:
+        if kept and kept[-1] is not None:
+            kept[-1].shutdown(wait=False)
+            kept[-1] = None  # the next call starts a new one
         # A worker died (killed, out of memory, or a script without the ``__main__``
         # guard that spawned workers need): do the rest here, slower but the same.
         for chunk in chunks[finished:]:
@@ -99,3 +131,13 @@ def map_chunks(
             if done is not None:
                 done(len(chunk))
             yield from results
+
+
+def _pool(work: Callable[..., object], workers: int, method: str | None) -> ProcessPoolExecutor:
+    """A pool of *workers* processes started with *method* (default :func:`start_method`)."""
+    context = multiprocessing.get_context(method or start_method())
+    if isinstance(context, multiprocessing.context.ForkServerContext):
+        # The fork server imports the work's module once, before it forks any worker;
+        # (only the first pool's list counts: the server lives as long as this process.)
+        context.set_forkserver_preload([work.__module__])
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context)

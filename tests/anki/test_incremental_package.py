@@ -78,9 +78,9 @@ def _count_inserted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     counts: list[int] = []
     insert = package._insert_notes
 
-    def counted(cursor: object, notes: Sequence[object], decks: object) -> None:
+    def counted(cursor: object, notes: Sequence[object], *more: object) -> None:
         counts.append(len(notes))
-        insert(cursor, notes, decks)  # type: ignore[arg-type]
+        insert(cursor, notes, *more)  # type: ignore[arg-type]
 
     monkeypatch.setattr(package, "_insert_notes", counted)
     return counts

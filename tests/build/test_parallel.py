@@ -65,3 +65,24 @@ def test_a_build_on_every_core_equals_one_in_a_single_process(
     assert pooled.notes_parsed == single.notes_parsed == 450
     assert [card.to_dict() for card in pooled.cards] == [card.to_dict() for card in single.cards]
     assert pooled.diagnostics == single.diagnostics
+
+
+def test_calls_within_keep_workers_share_one_pool(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "cores", lambda: 2)
+    started: list[object] = []
+    start = parallel._pool
+
+    def counted(*args: object) -> object:
+        started.append(args)
+        return start(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(parallel, "_pool", counted)
+    items = list(range(1000))
+    with parallel.keep_workers():
+        first = list(map_chunks(_square_all, 1, items, method="forkserver"))
+        second = list(map_chunks(_square_all, 2, items, method="forkserver"))
+        assert len(started) == 1
+    assert first == [1 + item * item for item in items]
+    assert second == [2 + item * item for item in items]
+    list(map_chunks(_square_all, 3, items, method="forkserver"))
+    assert len(started) == 2  # outside, each call starts (and ends) its own
