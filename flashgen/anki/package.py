@@ -186,19 +186,16 @@ def _still_known(
     if kept.collection is None:
         return {}
     known: dict[bytes, Made] = {}
+    groups, times, unknown = kept.groups, state.times, (b"", -1)
     for key in keys:
-        notes = kept.groups.get(key)
-        if notes is None:
-            continue
-        if dated and not all(
-            (time := state.times.get(guid)) is not None and time[1] == mod
-            for guid, _deck, _model, mod in notes
+        notes = groups.get(key)
+        if notes is not None and (
+            not dated or all(times.get(guid, unknown)[1] == mod for guid, _d, _m, mod in notes)
         ):
-            continue
-        known[key] = notes
-        for guid, _deck, _model, _mod in notes:
-            state.used.add(guid)
-            maker.claimed.add(guid)
+            known[key] = notes
+    guids = [guid for notes in known.values() for guid, _deck, _model, _mod in notes]
+    state.used.update(guids)
+    maker.claimed.update(guids)
     return known
 
 
@@ -551,6 +548,10 @@ def _patch_collection(
     """
     with closing(sqlite3.connect(db_name)) as conn:
         cursor = conn.cursor()
+        # A scratch copy, thrown away if anything fails: no journal on disk, no fsync
+        # (neither is in the file, which VACUUM INTO lays out anew anyway).
+        cursor.execute("PRAGMA journal_mode = MEMORY")
+        cursor.execute("PRAGMA synchronous = OFF")
         if kept.collection is None:
             cursor.executescript(APKG_SCHEMA)
         stay = {guid for notes in known.values() for guid, _d, _m, _t in notes}

@@ -102,11 +102,18 @@ class CardGroup:
     """Decodes the cards (anew each time: a big deck's cards are never all decoded at once)."""
     briefs: Callable[[], Sequence[Brief]] = field(compare=False)
     """Each card's ``Card.brief``, without decoding the cards."""
+    _digest: bytes = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        digest = hashlib.blake2b(SEPARATOR.join(self.ids).encode(), digest_size=16)
+        digest.update(self.prints)
+        object.__setattr__(self, "_digest", digest.digest())  # asked for three times a build
 
     def key(self, *more: bytes) -> bytes:
         """A digest of the cards' ids and content (and of *more*)."""
-        digest = hashlib.blake2b(SEPARATOR.join(self.ids).encode(), digest_size=16)
-        digest.update(self.prints)
+        if not more:
+            return self._digest
+        digest = hashlib.blake2b(self._digest, digest_size=16)
         for part in more:
             digest.update(b"\0" + part)
         return digest.digest()
