@@ -24,43 +24,49 @@ from bench.vaultgen import generate_vault
 REPO = Path(__file__).resolve().parent.parent
 
 
-def _tree_rss(pid: int) -> int:
-    """Resident bytes of process *pid* and all its descendants (0 once it is gone)."""
-    total, pending = 0, [pid]
+def _tree_memory(pid: int) -> tuple[int, int]:
+    """Resident bytes of process *pid* and all its descendants, summed two ways (0 once
+    gone): their resident sets (pages shared by the fork server and its workers counted
+    in each), and their proportional sets (each shared page counted once in all)."""
+    rss = pss = 0
+    pending = [pid]
     while pending:
         current = pending.pop()
         try:
-            status = Path(f"/proc/{current}/status").read_text()
-            total += next(
-                int(line.split()[1]) * 1024 for line in status.splitlines()
-                if line.startswith("VmRSS:")
-            )  # fmt: skip
+            rollup = Path(f"/proc/{current}/smaps_rollup").read_text().splitlines()
+            found = {line.split(":")[0]: int(line.split()[1]) * 1024 for line in rollup[1:]}
+            rss += found["Rss"]
+            pss += found["Pss"]
             for task in Path(f"/proc/{current}/task").iterdir():
                 pending.extend(int(child) for child in (task / "children").read_text().split())
-        except (OSError, StopIteration, ValueError):
+        except (OSError, KeyError, IndexError, ValueError):
             continue
-    return total
+    return rss, pss
 
 
 def measure(
     command: list[str], env: dict[str, str] | None = None, cwd: Path = REPO
-) -> tuple[float, float, str, float]:
-    """Run *command*; return its wall time (s), its peak RSS (MiB), its stderr+stdout and
-    the peak RSS of it and its worker processes together (MiB, sampled every 20 ms).
+) -> tuple[float, float, str, float, float]:
+    """Run *command*; return its wall time (s), its peak RSS (MiB), its stderr+stdout,
+    and the peaks of it and its worker processes together (MiB, sampled every 20 ms):
+    their resident sets summed, and their proportional sets summed.
 
     The first is the process's own maximum resident set size (``os.wait4``); worker
-    processes (flashgen's pool, started by a fork server) are not in it, hence the second.
+    processes (flashgen's pool, started by a fork server) are not in it, hence the others.
+    The workers share the pages the fork server imported: the resident sum counts those
+    once per process, the proportional one once in all (what the machine really holds).
     """
     started = time.perf_counter()
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=cwd, env=env
     )
-    peak = [0]
+    peak = [0, 0]
     stop = threading.Event()
 
     def sample() -> None:
         while not stop.wait(0.02):
-            peak[0] = max(peak[0], _tree_rss(process.pid))
+            rss, pss = _tree_memory(process.pid)
+            peak[:] = [max(peak[0], rss), max(peak[1], pss)]
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -72,7 +78,7 @@ def measure(
     sampler.join()
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{command} failed:\n{output}")
-    return took, usage.ru_maxrss / 1024, output, peak[0] / 2**20
+    return took, usage.ru_maxrss / 1024, output, peak[0] / 2**20, peak[1] / 2**20
 
 
 def load_average() -> str:
@@ -98,7 +104,7 @@ def main(argv: list[str]) -> int:
     print(f"floor:          {floor[0]:6.2f} s  {floor[1]:5.0f} MiB")
     print(
         f"flashgen build: {build[0]:6.2f} s  {build[1]:5.0f} MiB"
-        f" (with its workers: {build[3]:.0f} MiB)"
+        f" (with its workers: {build[3]:.0f} MiB, {build[4]:.0f} MiB proportional)"
     )
     print(f"ratio:          {build[0] / floor[0]:6.2f}x time, {build[1] / floor[1]:.2f}x memory")
     print(f"load average after: {load_average()}")

@@ -4,9 +4,11 @@ Usage: python -m bench.memory_scale [NOTES ...] (default 1000 5000 10000 20000)
 
 For each size, generates a vault (``bench.vaultgen``: 11 cards a note) and runs
 ``flashgen build`` on it as a fresh process with empty caches, then prints its wall
-time, its own peak resident memory (``os.wait4``) and the peak of it and its worker
-processes together (sampled), and how much each grows per 1,000 notes, so that growth
-is seen, not guessed. The vaults are made and deleted one at a time.
+time, its own peak resident memory (``os.wait4``) and, beside it, the peak of it and
+its worker processes together (sampled: their resident sets summed, and their
+proportional sets summed, which counts the pages the workers share with the fork
+server once), and how much each grows per 1,000 notes, so that growth is seen, not
+guessed. The vaults are made and deleted one at a time.
 """
 
 from __future__ import annotations
@@ -24,16 +26,23 @@ def main(argv: list[str]) -> int:
     """Print one line per vault size."""
     sizes = [int(arg) for arg in argv] or [1000, 5000, 10_000, 20_000]
     print(f"load average before: {load_average()}")
-    print(f"{'notes':>6} {'cards':>7} {'time':>8} {'peak':>9} {'+workers':>9}")
+    print(
+        "peak memory in MiB: main = flashgen's own process; with workers = it and its pool's"
+        " processes, resident sets summed; (PSS) = the same, each shared page counted once"
+    )
+    print(f"{'notes':>6} {'cards':>7} {'time':>8} {'main':>6} {'with workers':>13} {'(PSS)':>7}")
     rows: list[tuple[int, float, float]] = []
     for notes in sizes:
         with tempfile.TemporaryDirectory() as temp:
             vault = generate_vault(Path(temp) / "vault", notes)
-            took, peak, output, tree = measure(
+            took, peak, output, tree, proportional = measure(
                 [sys.executable, "-m", "flashgen", "build", str(vault), "-o", f"{temp}/out"]
             )
         cards = next((line.split()[3] for line in output.splitlines() if "notes read" in line), "?")
-        print(f"{notes:6d} {cards:>7} {took:7.1f}s {peak:6.0f} MiB {tree:6.0f} MiB", flush=True)
+        print(
+            f"{notes:6d} {cards:>7} {took:7.1f}s {peak:6.0f} {tree:13.0f} {proportional:7.0f}",
+            flush=True,
+        )
         rows.append((notes, peak, tree))
     for (small, low, low_tree), (big, high, high_tree) in itertools.pairwise(rows):
         per = 1000 / (big - small)

@@ -31,7 +31,7 @@ def main(argv: list[str]) -> int:
         edited.write_text(edited.read_text(encoding="utf-8") + "\nOne more line.\n")
         runs.append(("one note edited", measure([*sync, str(collection)])))
     print(f"vault: {notes} notes")
-    for name, (took, memory, output, _with_workers) in runs:
+    for name, (took, memory, output, *_with_workers) in runs:
         summary = [line for line in output.splitlines() if line.startswith("+")]
         print(f"{name:16} {took:6.2f} s  {memory:5.0f} MiB  {summary[-1] if summary else ''}")
     return 0
