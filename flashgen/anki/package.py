@@ -22,16 +22,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import shutil
 import sqlite3
 import tempfile
-import unicodedata
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, closing, suppress
 from datetime import UTC, date, datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any, BinaryIO
 
 import genanki
@@ -48,6 +46,9 @@ from flashgen.anki.apkg_zip import (
     method_for,
 )
 from flashgen.anki.kept import Kept, Made, collection_path, load_kept, save_kept
+from flashgen.anki.media import distinct, distinct_files, name_media, unread_images
+from flashgen.anki.media import media_name as media_name  # re-exported
+from flashgen.anki.media import read_media as read_media  # re-exported
 from flashgen.anki.note_state import NoteState, load_note_state, save_note_state
 from flashgen.anki.notes import DEFAULT_DECK as DEFAULT_DECK  # re-exported
 from flashgen.anki.notes import Note, NoteMaker, link_parts
@@ -60,16 +61,12 @@ from flashgen.build.outputs import CardGroup, DeckSummary, StageProgress, card_g
 from flashgen.build.parallel import keep_workers
 from flashgen.build.state import bulk
 from flashgen.errors import OutputError
-from flashgen.model import Card, Diagnostic, SrHistory
+from flashgen.model import Card, SrHistory
 
 _DECK_IDS = range(1 << 30, 1 << 31)
 """The ids genanki recommends for decks (and models)."""
-_UNSAFE_IN_MEDIA_NAME = re.compile(r"[^\w.-]+")
-"""Anki rewrites or rejects some characters in media names; keep only the plainest ones."""
 _REVIEW = 2
 """Anki's card type and queue for a card in review (``CARD_TYPE_REV``, ``QUEUE_TYPE_REV``)."""
-_VANISHED = (FileNotFoundError, NotADirectoryError, IsADirectoryError)
-"""What reading an image deleted or replaced since the vault was scanned raises."""
 _DAY_COUNTING = {"schedVer": 2, "rollover": 4, "creationOffset": 0}
 """Package settings that fix which day the package's day numbers count from.
 
@@ -120,8 +117,8 @@ def write_apkg(
     groups = card_groups(cards)
     _check_unique_ids(card_id for group in groups for card_id in group.ids)
     kept = load_kept(parts, out) if parts is not None else Kept()
-    media, unread = _name_media(
-        _distinct(path for group in groups for path in group.media), vault_root, kept
+    media, unread = name_media(
+        distinct(path for group in groups for path in group.media), vault_root, kept
     )
     names = {path: name for path, (name, _stamp) in media.items()}
     html = (sanitize_html, line_breaks)
@@ -131,7 +128,7 @@ def write_apkg(
         names, vault_name, _Renderer(), state, timestamp, vault_root if note_state else None
     )
     known = _still_known(kept, keys, state, maker, dated=note_state is not None)
-    files = _distinct_files(media, vault_root)
+    files = distinct_files(media, vault_root)
     fresh = [group for key, group in zip(keys, groups, strict=True) if key not in known]
     # Kept parts hold every note's fields already: the render cache is for packages
     # made without them. Without it, notes go into the collection as they are rendered.
@@ -156,7 +153,7 @@ def write_apkg(
         notes=sum(len(notes) for notes in made.values()),
         decks=len(decks),
         media=len(files),
-        diagnostics=_unread_images(cards, unread) if unread else (),
+        diagnostics=unread_images(cards, unread) if unread else (),
     )
 
 
@@ -199,35 +196,6 @@ def _still_known(
     return known
 
 
-def read_media(
-    cards: Sequence[Card], vault_root: Path
-) -> tuple[dict[str, str], dict[str, bytes], dict[str, str]]:
-    """The images *cards* embed: vault path → media name, media name → content, and
-    vault path → why it could not be read (see ``unread_images``)."""
-    media, unread = _read_media(
-        _distinct(path for card in cards for path in card.media), vault_root
-    )
-    names = {path: name for path, (name, _data) in media.items()}
-    return names, {name: data for name, data in media.values()}, unread
-
-
-def unread_images(cards: Iterable[Card], unread: Mapping[str, str]) -> tuple[Diagnostic, ...]:
-    """A warning for each note whose cards embed an image that could not be read."""
-    return _unread_images(cards, unread)
-
-
-def media_name(path: str, data: bytes, *, digits: int = 10) -> str:
-    """The Anki media name of the vault file *path* holding *data*: ``{stem}-{sha1[:10]}{suffix}``.
-
-    Two different files that share a basename get different names; the same content under
-    the same basename shares one.
-    """
-    pure = PurePosixPath(path)
-    stem = _safe_name_part(pure.stem)[:60] or "image"
-    suffix = _safe_name_part(pure.suffix)
-    return f"{stem}-{hashlib.sha1(data).hexdigest()[:digits]}{'.' if suffix else ''}{suffix}"
-
-
 def deck_id(name: str) -> int:
     """A stable deck id for the deck *name*, in the range genanki accepts."""
     digest = int.from_bytes(hashlib.sha1(name.encode()).digest()[:8], "big")
@@ -246,109 +214,6 @@ def _check_unique_ids(card_ids: Iterable[str]) -> None:
         if card_id in seen:
             raise ValueError(f"two cards share the id {card_id!r}; card ids must be unique")
         seen.add(card_id)
-
-
-def _distinct(items: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(items))
-
-
-def _safe_name_part(text: str) -> str:
-    return _UNSAFE_IN_MEDIA_NAME.sub("_", unicodedata.normalize("NFC", text)).strip("._")
-
-
-_Named = tuple[str, tuple[int, int]]
-"""A media file's name in the package, and its vault file's (size, mtime_ns) when named."""
-
-
-def _name_media(
-    paths: Sequence[str], vault_root: Path, kept: Kept
-) -> tuple[dict[str, _Named], dict[str, str]]:
-    """Map each vault path to its media name, and each unreadable one to why.
-
-    A file whose size and time are those it had when the last package named it keeps
-    that name unread; the others are read (and let go: the package reads them again).
-    """
-    media: dict[str, _Named] = {}
-    unread: dict[str, str] = {}
-    taken: dict[str, str] = {}
-    for path in paths:
-        try:
-            info = (vault_root / path).stat()
-        except OSError as err:
-            unread[path] = _unreadable(path, err)
-            continue
-        stamp = (info.st_size, info.st_mtime_ns)
-        known = kept.files.get(path)
-        if known is not None and known[:2] == stamp:
-            media[path] = (known[2], stamp)
-            continue
-        data = _read_image(vault_root, path, unread)
-        if data is not None:
-            media[path] = (_unique_name(path, data, taken), stamp)
-    return media, unread
-
-
-def _read_image(vault_root: Path, path: str, unread: dict[str, str]) -> bytes | None:
-    """The bytes of the image *path*; None, and why in *unread*, when it cannot be read."""
-    try:
-        return (vault_root / path).read_bytes()
-    except OSError as err:
-        unread[path] = _unreadable(path, err)
-        return None
-
-
-def _unreadable(path: str, err: OSError) -> str:
-    if isinstance(err, _VANISHED):
-        return f"image {path} vanished during the build; rebuild to include it"
-    return (
-        f"cannot read image {path} ({err.strerror or err}); it is shown as missing:"
-        " make it readable and rebuild"
-    )
-
-
-def _unique_name(path: str, data: bytes, taken: dict[str, str]) -> str:
-    """The media name of *path* holding *data*, unlike the names *taken* (name → SHA-1)."""
-    name = media_name(path, data)
-    digest = hashlib.sha1(data).hexdigest()
-    if taken.setdefault(name, digest) != digest:
-        # Ten hex digits of SHA-1 collided: fall back to the whole digest.
-        name = media_name(path, data, digits=40)
-        taken[name] = digest
-    return name
-
-
-def _distinct_files(media: Mapping[str, _Named], vault_root: Path) -> dict[str, Path]:
-    """Media name → the file it is read from, each name once, in order of first use."""
-    files: dict[str, Path] = {}
-    for path, (name, _stamp) in media.items():
-        files.setdefault(name, vault_root / path)
-    return files
-
-
-def _read_media(
-    paths: Sequence[str], vault_root: Path
-) -> tuple[dict[str, tuple[str, bytes]], dict[str, str]]:
-    """Map each vault path to its media name and content, and each unreadable one to why."""
-    media: dict[str, tuple[str, bytes]] = {}
-    unread: dict[str, str] = {}
-    taken: dict[str, str] = {}
-    for path in paths:
-        data = _read_image(vault_root, path, unread)
-        if data is not None:
-            media[path] = (_unique_name(path, data, taken), data)
-    return media, unread
-
-
-def _unread_images(cards: Iterable[Card], unread: Mapping[str, str]) -> tuple[Diagnostic, ...]:
-    """A warning for each note whose cards embed an image that could not be read."""
-    if not unread:
-        return ()
-    found: dict[tuple[str, str], Diagnostic] = {}
-    for card in cards:
-        for path in card.media:
-            if path in unread and (card.note, path) not in found:
-                found[card.note, path] = Diagnostic(card.note, card.line, "warning", unread[path])
-    return tuple(sorted(found.values(), key=lambda d: (d.path, d.line, d.message)))
 
 
 _BATCH = 10_000
