@@ -38,10 +38,10 @@ from flashgen.build.state import StateError, load_state, save_state
 from flashgen.errors import OutputError
 
 FORMAT = "flashgen-deck-parts"
-VERSION = 5
+VERSION = 6
 
-Made = tuple[tuple[str, str, int, int], ...]
-"""A group's notes in the collection: (GUID, deck name, note type id, mod) of each."""
+Made = tuple[tuple[str, str, int, int, int], ...]
+"""A group's notes in the collection: (GUID, deck name, note type id, mod, note id) of each."""
 FileName = tuple[int, int, str]
 """A vault file's (size, mtime_ns) when it was named, and its media name."""
 

@@ -137,7 +137,7 @@ def write_apkg(
         found = _load_renders(render_cache) if use_cache else {}
         maker.renderer = _Renderer(found=found, sanitize=sanitize_html, line_breaks=line_breaks)
         made = {key: known[key] for key in keys if key in known}
-        batches = _note_batches(fresh, keys, groups, maker, made, progress, remember=use_cache)
+        batches = _note_batches(fresh, keys, groups, maker, progress, remember=use_cache)
         decks = _deck_ids(groups, keys, known)
         entries, packed = _write_package(
             batches, made, decks, files, out, timestamp, kept, parts, progress, known,
@@ -187,10 +187,10 @@ def _still_known(
     for key in keys:
         notes = groups.get(key)
         if notes is not None and (
-            not dated or all(times.get(guid, unknown)[1] == mod for guid, _d, _m, mod in notes)
+            not dated or all(times.get(guid, unknown)[1] == mod for guid, _d, _m, mod, _n in notes)
         ):
             known[key] = notes
-    guids = [guid for notes in known.values() for guid, _deck, _model, _mod in notes]
+    guids = [guid for notes in known.values() for guid, *_made in notes]
     state.used.update(guids)
     maker.claimed.update(guids)
     return known
@@ -216,6 +216,8 @@ def _check_unique_ids(card_ids: Iterable[str]) -> None:
         seen.add(card_id)
 
 
+_Made = tuple[bytes, list[Note]]
+"""A group's key and its notes, made to be inserted."""
 _BATCH = 10_000
 """Cards rendered and written into the collection at a time, so that a big vault's
 rendered fields are never all in memory at once (one pool renders every batch)."""
@@ -226,14 +228,13 @@ def _note_batches(
     keys: Sequence[bytes],
     groups: Sequence[CardGroup],
     maker: NoteMaker,
-    made: dict[bytes, Made],
     progress: StageProgress | None,
     *,
     remember: bool,
-) -> Iterator[list[Note]]:
-    """The notes of the groups *fresh*, a batch at a time, each group's noted in *made*
-    (by its key); the renderer forgets each batch's fields once it is made unless it
-    must *remember* them (for a render cache)."""
+) -> Iterator[list[_Made]]:
+    """The notes of the groups *fresh*, a batch at a time, each group's by its key; the
+    renderer forgets each batch's fields once it is made unless it must *remember* them
+    (for a render cache)."""
     key_of = {id(group): key for key, group in zip(keys, groups, strict=True)}
     total = sum(len(group.ids) for group in fresh)
     done = 0
@@ -260,12 +261,9 @@ def _note_batches(
             ],
             told,
         )
-        notes: list[Note] = []
-        for one, cards in zip(batch, loaded, strict=True):
-            own = maker.notes(cards)
-            made[key_of[id(one)]] = tuple((n.guid, n.deck, n.note_type.id, n.mod) for n in own)
-            notes.extend(own)
-        yield notes
+        yield [
+            (key_of[id(one)], maker.notes(cards)) for one, cards in zip(batch, loaded, strict=True)
+        ]
         done += sum(len(cards) for cards in loaded)
         batch, size = [], 0
         if not remember:
@@ -282,7 +280,7 @@ def _deck_ids(
     for key, group in zip(keys, groups, strict=True):
         notes = known.get(key)
         if notes is not None:
-            names.update(deck for _guid, deck, _model, _mod in notes)
+            names.update(deck for _guid, deck, *_made in notes)
         else:
             names.update(brief[5] or DEFAULT_DECK for brief in group.briefs())
     decks: dict[str, genanki.Deck] = {}
@@ -333,8 +331,8 @@ class _Note(genanki.Note):  # type: ignore[misc]  # genanki has no type hints
 
 
 def _write_package(
-    batches: Iterable[list[Note]],
-    made: Mapping[bytes, Made],
+    batches: Iterable[list[_Made]],
+    made: dict[bytes, Made],
     decks: Mapping[str, genanki.Deck],
     files: Mapping[str, Path],
     out: Path,
@@ -396,8 +394,8 @@ def _temp_file(temps: list[str]) -> str:
 
 def _patch_collection(
     db_name: str,
-    batches: Iterable[list[Note]],
-    made: Mapping[bytes, Made],
+    batches: Iterable[list[_Made]],
+    made: dict[bytes, Made],
     decks: Mapping[str, genanki.Deck],
     timestamp: float,
     kept: Kept,
@@ -408,8 +406,8 @@ def _patch_collection(
     """Make the collection at *db_name* (the kept one, or an empty file) hold every note.
 
     The notes of the groups *known* stay; every other note it holds is deleted, and the
-    notes of *batches* are inserted. Undated notes (no note state) are all stamped
-    *timestamp*, as genanki stamps them.
+    notes of *batches* are inserted, each group's noted in *made*. Undated notes (no note
+    state) are all stamped *timestamp*, as genanki stamps them.
     """
     with closing(sqlite3.connect(db_name)) as conn:
         cursor = conn.cursor()
@@ -419,25 +417,27 @@ def _patch_collection(
         cursor.execute("PRAGMA synchronous = OFF")
         if kept.collection is None:
             cursor.executescript(APKG_SCHEMA)
-        stay = {guid for notes in known.values() for guid, _d, _m, _t in notes}
-        held = (guid for notes in kept.groups.values() for guid, _d, _m, _t in notes)
-        cursor.execute("CREATE TEMP TABLE gone (guid TEXT PRIMARY KEY)")
+        # by note id: the collection has no index of GUIDs
+        stay = {nid for notes in known.values() for *_made, nid in notes}
+        held = (nid for notes in kept.groups.values() for *_made, nid in notes)
+        cursor.execute("CREATE TEMP TABLE gone (id INTEGER PRIMARY KEY)")
         cursor.executemany(
-            "INSERT OR IGNORE INTO gone VALUES (?)", ((g,) for g in held if g not in stay)
+            "INSERT OR IGNORE INTO gone VALUES (?)", ((n,) for n in held if n not in stay)
         )
-        cursor.execute(
-            "DELETE FROM cards WHERE nid IN"
-            " (SELECT id FROM notes WHERE guid IN (SELECT guid FROM gone))"
-        )
-        cursor.execute("DELETE FROM notes WHERE guid IN (SELECT guid FROM gone)")
-        history: dict[tuple[str, int], SrHistory] = {}
+        cursor.execute("DELETE FROM cards WHERE nid IN (SELECT id FROM gone)")
+        cursor.execute("DELETE FROM notes WHERE id IN (SELECT id FROM gone)")
+        history: dict[tuple[int, int], SrHistory] = {}
         used: UsedIds | None = None  # one for all batches: a big first one reads every id
         with keep_workers():  # the batches' fields are rendered by one pool
             for batch in batches:
                 if used is None:
-                    used = UsedIds(cursor, everything=len(batch) > _FEW_IDS)
-                _insert_notes(cursor, batch, decks, used)
-                history.update(((n.guid, o), h) for n in batch for o, h in n.history)
+                    used = UsedIds(cursor, everything=sum(len(n) for _k, n in batch) > _FEW_IDS)
+                notes = [note for _key, own in batch for note in own]
+                nids = iter(_insert_notes(cursor, notes, decks, used))
+                for key, own in batch:
+                    rows = [(note, next(nids)) for note in own]
+                    made[key] = tuple((n.guid, n.deck, n.note_type.id, n.mod, i) for n, i in rows)
+                    history.update(((i, o), h) for n, i in rows for o, h in n.history)
         if not dated:
             cursor.execute("UPDATE notes SET mod = ?", (int(timestamp),))
             cursor.execute("UPDATE cards SET mod = ?", (int(timestamp),))
@@ -454,7 +454,7 @@ def _with_models(
 ) -> list[genanki.Deck]:
     """*decks*, the ones some note uses, each with the models of its notes."""
     models = {note_type.id: _model(note_type) for note_type in NOTE_TYPES}
-    used = sorted({(deck, model) for notes in made.values() for _g, deck, model, _t in notes})
+    used = sorted({(deck, model) for notes in made.values() for _g, deck, model, *_t in notes})
     for deck, model in used:
         decks[deck].add_model(models[model])
     return [deck for name, deck in decks.items() if deck.models]
@@ -465,11 +465,12 @@ def _insert_notes(
     notes: Sequence[Note],
     decks: Mapping[str, genanki.Deck],
     used: UsedIds,
-) -> None:
+) -> list[int]:
     """Insert each note and its cards, with ids drawn from its GUID (see ``rows.row_id``)
-    unlike those *used*."""
+    unlike those *used*; return the id of each note."""
     if not notes:
-        return
+        return []
+    nids: list[int] = []
     models = {note_type.id: _model(note_type) for note_type in NOTE_TYPES}
     with warnings.catch_warnings():
         # genanki flags raw HTML it does not recognise; notes may hold any HTML.
@@ -485,6 +486,8 @@ def _insert_notes(
             ids = [row_id(note.guid, used)]
             ids += [row_id(f"{note.guid}\0{card.ord}", used) for card in row.cards]
             row.write_to_db(cursor, note.mod, decks[note.deck].deck_id, iter(ids))
+            nids.append(ids[0])
+    return nids
 
 
 def _write_col(conn: sqlite3.Connection, decks: Sequence[genanki.Deck], timestamp: float) -> None:
@@ -521,16 +524,16 @@ def _creation_day(conn: sqlite3.Connection) -> date:
 
 
 def _schedule_reviews(
-    conn: sqlite3.Connection, history: Mapping[tuple[str, int], SrHistory]
+    conn: sqlite3.Connection, history: Mapping[tuple[int, int], SrHistory]
 ) -> None:
-    """Make each card in *history* (by GUID and ordinal) a review card in its state."""
+    """Make each card in *history* (by note id and ordinal) a review card in its state."""
     day0 = _creation_day(conn)
     conn.executemany(
         "update cards set type = ?, queue = ?, due = ?, ivl = ?, factor = ?, reps = 1"
-        " where ord = ? and nid in (select id from notes where guid = ?)",
+        " where nid = ? and ord = ?",
         [
-            (_REVIEW, _REVIEW, (state.due - day0).days, state.interval, state.ease * 10, o, g)
-            for (g, o), state in history.items()
+            (_REVIEW, _REVIEW, (state.due - day0).days, state.interval, state.ease * 10, n, o)
+            for (n, o), state in history.items()
         ],
     )
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 import functools
 import json
 import shutil
+import sqlite3
 import time
 import zipfile
 from collections.abc import Sequence
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -78,9 +80,9 @@ def _count_inserted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     counts: list[int] = []
     insert = package._insert_notes
 
-    def counted(cursor: object, notes: Sequence[object], *more: object) -> None:
+    def counted(cursor: object, notes: Sequence[object], *more: object) -> list[int]:
         counts.append(len(notes))
-        insert(cursor, notes, *more)  # type: ignore[arg-type]
+        return insert(cursor, notes, *more)  # type: ignore[arg-type]
 
     monkeypatch.setattr(package, "_insert_notes", counted)
     return counts
@@ -258,3 +260,30 @@ def test_a_patched_collection_deflates_only_the_pieces_that_changed(
     patched, full, other = both(T0 + 20)
     assert patched == full
     assert other > pieces // 2  # nothing copied from pieces of another size
+
+
+def test_a_patched_deck_keeps_review_history_as_a_full_build_does(
+    vault: Path, make_vault: MakeVault, tmp_path: Path
+) -> None:
+    """Cards that bring spaced-repetition history are review cards in both decks, the
+    ones of a note written anew and the ones kept from the last deck."""
+    make_vault(
+        {
+            "Geo.md": "#flashcards\n\nKenya::Nairobi <!--SR:!2024-02-11,84,290-->\n\n"
+            "==Lima== is the capital of ==Peru==.\n<!--SR:!2024-02-11,5,230!2024-03-01,30,250-->\n"
+        }
+    )
+    out = tmp_path / "out"
+    patched, full = _write_both(_cards(vault, T0), vault, out, T0)
+    assert patched == full
+    edits: list[dict[str, str | bytes]] = [
+        {"Math/blue.md": QA.format(q="Blue?", a="![[blue.png|100]] $z$")},  # Geo kept
+        {"Geo.md": (vault / "Geo.md").read_text().replace("Peru", "Perú")},  # Geo anew
+    ]
+    for step, edit in enumerate(edits, start=1):
+        make_vault(edit)
+        patched, full = _write_both(_cards(vault, T0 + step), vault, out, T0 + step)
+        assert patched == full, step
+        with closing(sqlite3.connect(out / ".vault.apkg.collection")) as db:
+            rows = db.execute("SELECT ivl FROM cards WHERE type = 2 ORDER BY ivl").fetchall()
+        assert rows == [(5,), (30,), (84,)], step
