@@ -29,6 +29,8 @@ import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, closing, suppress
 from datetime import UTC, date, datetime
+from itertools import chain, compress, repeat
+from operator import itemgetter, ne
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -182,15 +184,17 @@ def _still_known(
     """
     if kept.collection is None:
         return {}
-    known: dict[bytes, Made] = {}
-    groups, times, unknown = kept.groups, state.times, (b"", -1)
-    for key in keys:
-        notes = groups.get(key)
-        if notes is not None and (
-            not dated or all(times.get(guid, unknown)[1] == mod for guid, _d, _m, mod, _n in notes)
-        ):
-            known[key] = notes
-    guids = [guid for notes in known.values() for guid, *_made in notes]
+    groups = kept.groups
+    known = {key: groups[key] for key in keys if key in groups}
+    if dated:
+        # the notes whose time is not the state's, found a C loop at a time (none, mostly)
+        notes = list(chain.from_iterable(known.values()))
+        times = map(state.times.get, map(itemgetter(0), notes), repeat((b"", -1)))
+        off = map(ne, map(itemgetter(3), notes), map(itemgetter(1), times))
+        stale = set(map(itemgetter(0), compress(notes, off)))
+        if stale:
+            known = {k: made for k, made in known.items() if all(n[0] not in stale for n in made)}
+    guids = list(map(itemgetter(0), chain.from_iterable(known.values())))
     state.used.update(guids)
     maker.claimed.update(guids)
     return known
@@ -417,12 +421,11 @@ def _patch_collection(
         cursor.execute("PRAGMA synchronous = OFF")
         if kept.collection is None:
             cursor.executescript(APKG_SCHEMA)
-        # by note id: the collection has no index of GUIDs
-        stay = {nid for notes in known.values() for *_made, nid in notes}
-        held = (nid for notes in kept.groups.values() for *_made, nid in notes)
+        # by note id (the collection has no index of GUIDs); no note is in two groups
+        gone = [notes for key, notes in kept.groups.items() if key not in known]
         cursor.execute("CREATE TEMP TABLE gone (id INTEGER PRIMARY KEY)")
         cursor.executemany(
-            "INSERT OR IGNORE INTO gone VALUES (?)", ((n,) for n in held if n not in stay)
+            "INSERT OR IGNORE INTO gone VALUES (?)", ((n[4],) for n in chain.from_iterable(gone))
         )
         cursor.execute("DELETE FROM cards WHERE nid IN (SELECT id FROM gone)")
         cursor.execute("DELETE FROM notes WHERE id IN (SELECT id FROM gone)")
@@ -454,7 +457,7 @@ def _with_models(
 ) -> list[genanki.Deck]:
     """*decks*, the ones some note uses, each with the models of its notes."""
     models = {note_type.id: _model(note_type) for note_type in NOTE_TYPES}
-    used = sorted({(deck, model) for notes in made.values() for _g, deck, model, *_t in notes})
+    used = sorted(set(map(itemgetter(1, 2), chain.from_iterable(made.values()))))
     for deck, model in used:
         decks[deck].add_model(models[model])
     return [deck for name, deck in decks.items() if deck.models]

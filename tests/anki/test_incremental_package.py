@@ -17,6 +17,7 @@ import pytest
 
 from flashgen.anki import apkg_zip, package
 from flashgen.anki.apkg_zip import DEFLATED, STORED, ZipWriter
+from flashgen.anki.note_state import load_note_state, save_note_state
 from flashgen.anki.package import write_apkg
 from flashgen.build.outputs import update_outputs
 from flashgen.build.pipeline import collect
@@ -287,3 +288,40 @@ def test_a_patched_deck_keeps_review_history_as_a_full_build_does(
         with closing(sqlite3.connect(out / ".vault.apkg.collection")) as db:
             rows = db.execute("SELECT ivl FROM cards WHERE type = 2 ORDER BY ivl").fetchall()
         assert rows == [(5,), (30,), (84,)], step
+
+
+def test_a_note_redated_since_the_last_deck_is_written_again(
+    vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The kept collection's notes are kept only while the note state still gives them
+    their time: a note it now dates otherwise (``flashgen sync`` shares the state) is
+    written again, with that time, and only it."""
+    inserted = _count_inserted(monkeypatch)
+    state_file = tmp_path / "notes.state"
+    out = tmp_path / "out"
+    cards = _cards(vault, T0)
+
+    def write(where: Path, parts: bool) -> bytes:
+        write_apkg(
+            cards, where / "vault.apkg", vault_root=vault, vault_name="vault", timestamp=T0,
+            note_state=state_file, parts=where / ".vault.apkg.parts" if parts else None,
+        )  # fmt: skip
+        return (where / "vault.apkg").read_bytes()
+
+    write(out, parts=True)
+    state = load_note_state(state_file)
+    guid, (digest, mod) = sorted(state.times.items())[0]
+    state.times[guid] = (digest, mod - 100)  # as another writer of the state dated it
+    state.used.update(state.times)  # the notes to keep (a state keeps the notes it made)
+    state.changed = True
+    save_note_state(state_file, state)
+    inserted.clear()
+    patched = write(out, parts=True)
+    assert sum(inserted) < 16  # the kept notes stayed
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    assert patched == write(fresh, parts=False)
+    with closing(sqlite3.connect(out / ".vault.apkg.collection")) as db:
+        assert db.execute("SELECT mod FROM notes WHERE guid = ?", (guid,)).fetchone() == (
+            mod - 100,
+        )
