@@ -222,7 +222,7 @@ def _collect(
     _assign(result, notes, old, use_ledger, save, now)
     result.entries = tuple(notes.entries.values())
     if write_cache and (notes.dirty or old.notes.keys() != notes.entries.keys()):
-        fresh = NoteCache(notes.entries, scanned_ns, files_digest(vault))
+        fresh = NoteCache(notes.entries, scanned_ns, files_digest(vault), base=old.base)
         try:
             save_cache(vault.root, fresh, key)
         except OutputError as err:

@@ -105,6 +105,55 @@ def test_unchanged_notes_are_not_parsed_again(
     assert collect(vault).cards == edited.cards and reads == []
 
 
+def test_a_few_changed_notes_rewrite_only_the_cache_delta(
+    make_vault: MakeVault, parsed: list[str]
+) -> None:
+    """Few notes changed: the cache file stays, the delta beside it holds them; many
+    changed, or the delta made against another cache file: the cache is written whole."""
+    vault = make_vault({f"n{n}.md": QA.format(q=f"Q{n}?", a=f"a{n}") for n in range(40)})
+    age(vault)
+
+    def edit(*numbers: int, say: str = "edited") -> VaultCards:
+        """Edit the notes *numbers* (an hour ago, past the cache's racy window), build."""
+        for number in numbers:
+            note = vault / f"n{number}.md"
+            note.write_text(QA.format(q=f"Q{number}, {say}?", a=f"a{number}"))
+            past = time.time() - 3600
+            os.utime(note, (past, past))
+        return collect(vault, now=time.time())
+
+    first = edit()
+    base, delta = cache_path(vault), cache_path(vault).with_name("cache.delta")
+    written = base.read_bytes()
+    assert not delta.exists() and len(parsed) == 40
+    (vault / "n4.md").unlink()
+    edited = edit(3)
+    assert base.read_bytes() == written and delta.exists()
+    again = collect(vault, now=time.time())  # the cache and its delta read together
+    assert again.notes_parsed == 0 and again.cards == edited.cards != first.cards
+    edit(5)  # the delta is cumulative: n3, n4 and n5, against the same cache file
+    assert base.read_bytes() == written and parsed[40:] == ["n3.md", "n5.md"]
+    many = edit(*range(6, 40))  # most notes edited: the cache is written whole, no delta
+    assert many.notes_parsed == 34
+    assert base.read_bytes() != written and not delta.exists()
+    assert collect(vault, now=time.time()).notes_parsed == 0
+    # A delta is used with the cache file it was made against, and with no other.
+    edit(7, say="again")
+    stray = delta.read_bytes()  # n7, against this cache file
+    edit(8, say="again")  # n7 and n8
+    delta.write_bytes(stray)
+    parsed.clear()
+    assert collect(vault, now=time.time()).notes_parsed == 1 and parsed == ["n8.md"]
+    edit(*range(7, 40), say="once more")  # a new cache file, and no delta
+    assert not delta.exists()
+    delta.write_bytes(stray)  # n7 as it was then, against the old cache file: not used
+    parsed.clear()
+    assert collect(vault, now=time.time()).notes_parsed == 0 and parsed == []
+    assert [c.front for c in collect(vault, now=time.time()).cards] == [
+        c.front for c in collect(vault, cache=False, now=time.time()).cards
+    ]
+
+
 def damaged_body(path: Path) -> None:
     data = bytearray(path.read_bytes())
     data[-3] ^= 0xFF
