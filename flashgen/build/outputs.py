@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import pickle
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -19,21 +18,22 @@ from typing import Any, BinaryIO, Literal, Protocol, overload
 
 from flashgen import __version__
 from flashgen.build.atomic import write_atomic
-from flashgen.build.cache import PRINT_SIZE, code_stamp, fingerprint
+from flashgen.build.cache import code_stamp, fingerprint
+from flashgen.build.changes import CardChange as CardChange  # re-exported
+from flashgen.build.changes import Changes, Held, Mark, Stamps, changes_since, held_blob
 from flashgen.build.pipeline import VaultCards
 from flashgen.build.state import (
     STATE_FOLDER,
     StateError,
     bulk,
     load_state,
-    plain_loads,
     read_header,
     save_state,
     state_outside,
 )
 from flashgen.errors import OutputError
 from flashgen.identity.ledger import SEPARATOR, split_ids
-from flashgen.model import Brief, Card, CardKind, Diagnostic
+from flashgen.model import Brief, Card, Diagnostic
 from flashgen.vault.index import VaultIndex
 
 REMOVED_TAG = "flashgen/removed"
@@ -193,20 +193,6 @@ StageProgress = Callable[[Stage, int, int], None]
 """Called with (stage, items done, items in all) as a deck is written."""
 
 
-Mark = Literal["+", "~", "-"]
-
-
-@dataclass(frozen=True, slots=True)
-class CardChange:
-    """A card added (``+``), changed (``~``) or removed (``-``) since the previous deck."""
-
-    mark: Mark
-    """What happened to it."""
-    card: Card
-    """The card's id, kind, front, note and line (what a report shows of it); a removed
-    card the deck still carries, whole, as it last was."""
-
-
 @dataclass(frozen=True, slots=True)
 class Export:
     """What :func:`update_outputs` did."""
@@ -217,7 +203,7 @@ class Export:
     """False when the deck already held exactly these cards and was left alone."""
     summary: DeckSummary
     """What the deck holds."""
-    changes: tuple[CardChange, ...]
+    changes: Changes
     """Cards added, changed and removed since the deck was last written, in note order."""
     unchanged: int
     """Cards the same as in the previous deck."""
@@ -226,7 +212,7 @@ class Export:
 
     def count(self, mark: Mark) -> int:
         """How many changes carry *mark*."""
-        return sum(1 for change in self.changes if change.mark == mark)
+        return self.changes.marked(mark)
 
     def summary_line(self) -> str:
         """``+N new ~N changed -N removed =N unchanged``."""
@@ -384,12 +370,14 @@ def update_outputs(
         and previous.deck == file_stamp(deck)
         and listing.exists()
     ):
-        return Export(deck, False, previous.summary, (), built.card_count(), len(kept))
+        return Export(deck, False, previous.summary, Changes(), built.card_count(), len(kept))
     cards = _deck_cards(built, [_tagged_removed(card, built.vault) for card in kept])
     stamps = {path: repr(stamp).encode() for path, stamp in built.vault.files.items()}
     with bulk():  # a tuple or a dict for each card, none in a cycle (see state.bulk)
         live = cards.groups[: len(cards.groups) - bool(kept)]
-        changes, unchanged, held = _changes(live, previous, kept, stamps)
+        changes, unchanged, holds = changes_since(
+            live, previous.held(), previous.media(), stamps, kept
+        )
     ids = built.content()[0]
     summary = write_deck(
         cards,
@@ -422,7 +410,7 @@ def update_outputs(
         tuple(card.id for card in kept),
         listed,
         file_stamp(listing),
-        body=(held, media, lines, ids),
+        body=({key: _held(part) for key, part in holds}, media, lines, ids),
     )
     state.write(deck_state_path(out_dir, built))
     return Export(deck, True, summary, changes, unchanged, len(kept))
@@ -452,80 +440,8 @@ def _deck_digest(built: VaultCards, kept: Sequence[Card]) -> bytes:
     return digest.digest()
 
 
-_Held = dict[bytes, bytes]
-"""A note's cards' key (``CardGroup.key``) → those cards in a deck, as a pickled tuple of
-``(id, fingerprint, note, line, kind, front, media)``, one per card: a rebuild copies the
-bytes of the notes that did not change, and decodes none of them."""
-_Stamps = dict[str, bytes]
-"""Vault path → its file's stamp (``repr`` of a ``FileStamp``), for the images of a deck."""
-_HeldCard = tuple[str, bytes, str, int, str, str, tuple[str, ...]]
-
-
-def _changes(
-    groups: Sequence[CardGroup], previous: _DeckState, kept: Sequence[Card], stamps: _Stamps
-) -> tuple[tuple[CardChange, ...], int, _Held]:
-    """What changed since the deck *previous* describes, and what the new deck holds.
-
-    A card changed when its fingerprint or an image it embeds did. A note whose cards'
-    key and images are those of the last deck is unchanged as a whole; the cards of the
-    others are compared one by one with the last deck's notes that have no such match.
-    """
-    before = previous.held()
-    images = previous.media()
-    held: _Held = {}
-    fresh: list[tuple[bytes, CardGroup]] = []
-    unchanged = 0
-    for group in groups:
-        key = group.key()
-        known = before.get(key)
-        if known is not None and all(images.get(path) == stamps.get(path) for path in group.media):
-            held[key] = known
-            unchanged += len(group.ids)
-        else:
-            fresh.append((key, group))
-    olds: dict[str, _HeldCard] = {}
-    for key, known in before.items():
-        if key not in held:
-            olds.update((card[0], card) for card in _held_cards(known))
-    changes: list[CardChange] = []
-    for key, group in fresh:
-        cards: list[_HeldCard] = []
-        for index, (card_id, note, line, kind, front, _deck, media) in enumerate(group.briefs()):
-            mark = group.prints[index * PRINT_SIZE : (index + 1) * PRINT_SIZE]
-            cards.append((card_id, mark, note, line, kind, front, media))
-            old = olds.pop(card_id, None)
-            if old is None:
-                changes.append(
-                    CardChange("+", Card(card_id, CardKind(kind), front, "", note, line))
-                )
-            elif old[1] != mark or any(images.get(p) != stamps.get(p) for p in media):
-                changes.append(
-                    CardChange("~", Card(card_id, CardKind(kind), front, "", note, line))
-                )
-            else:
-                unchanged += 1
-        held[key] = pickle.dumps(tuple(cards), protocol=5)
-    last = {card.id: card for card in kept}
-    for card_id, _mark, note, line, kind, front, _media in olds.values():
-        card = last.get(card_id) or Card(card_id, CardKind(kind), front, "", note, line)
-        changes.append(CardChange("-", card))
-    return tuple(changes), unchanged, held
-
-
-def _held_cards(known: bytes) -> tuple[_HeldCard, ...]:
-    """The cards of one note in a deck state (see :data:`_Held`); none when malformed."""
-    try:
-        cards = plain_loads(known)
-    except StateError:
-        return ()
-    if not isinstance(cards, tuple) or not all(
-        isinstance(card, tuple) and len(card) == 7 and card[4] in _KINDS for card in cards
-    ):
-        return ()
-    return cards
-
-
-_KINDS = frozenset(kind.value for kind in CardKind)
+def _held(part: bytes | CardGroup) -> bytes:
+    return part if isinstance(part, bytes) else held_blob(part)
 
 
 def _tagged_removed(card: Card, vault: VaultIndex) -> Card:
@@ -543,7 +459,7 @@ class _DeckState:
 
     Header ``{"format", "version", "digest", "deck": (size, mtime_ns), "summary":
     (notes, decks, media), "removed": ids, "listed": digest of the listing, "listing":
-    (size, mtime_ns)}``; body ``({note's cards' key: its cards (see _Held)}, {image
+    (size, mtime_ns)}``; body ``({note's cards' key: its cards (see Held)}, {image
     path: stamp}, {note's cards' key: (start, end) of their lines in the listing}, the
     live cards' ids joined by NUL)``, read only when the deck is rewritten or a removed
     card is new.
@@ -557,7 +473,7 @@ class _DeckState:
     """A digest of what the listing beside the deck was written from (``_listing_digest``)."""
     listing: tuple[int, int] | None = None
     """The listing's (size, mtime_ns) when written."""
-    body: tuple[_Held, _Stamps, _Lines, str] | None = None
+    body: tuple[Held, Stamps, _Lines, str] | None = None
     path: Path | None = None
     _ids: set[str] | None = None
 
@@ -586,7 +502,7 @@ class _DeckState:
         except (StateError, KeyError, TypeError, ValueError, IndexError):
             return cls()
 
-    def _body(self) -> tuple[_Held, _Stamps, _Lines, str]:
+    def _body(self) -> tuple[Held, Stamps, _Lines, str]:
         if self.body is None:
             self.body = ({}, {}, {}, "")
             if self.path is not None:
@@ -603,11 +519,11 @@ class _DeckState:
                     pass
         return self.body
 
-    def held(self) -> _Held:
+    def held(self) -> Held:
         """The live cards of the deck (read on first use)."""
         return self._body()[0]
 
-    def media(self) -> _Stamps:
+    def media(self) -> Stamps:
         """The stamps of the deck's images when it was written."""
         return self._body()[1]
 
