@@ -390,7 +390,7 @@ def _assign(
         ):
             kept.add(path)
         elif before is not None or entry.count:
-            changed[path] = list(zip(split_ids(entry.derived), entry.cards(), strict=True))
+            changed[path] = list(zip(split_ids(entry.derived), entry.matched(), strict=True))
     gone = previous.notes.keys() - notes.entries.keys()
     expiring = any(now - removed.at > REMOVED_RETENTION for removed in previous.removed.values())
     if not changed and not gone and not expiring:
