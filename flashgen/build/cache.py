@@ -22,11 +22,13 @@ restricted unpickler refuses anything else, so a foreign file runs no code):
    stamp, config stamp, vault name), "scanned_ns": int, "files": bytes, "crc": int}``
    (the CRC-32 of the body's bytes, see :func:`save_state`);
 2. body: ``{note path: (size, mtime_ns, sha256, read problems, diagnostics, links,
-   cards blob, ids, derived ids, fingerprints, kinds, media)}``: diagnostics as ``(path,
+   cards blob, ids, derived ids, fingerprints, kinds, media, families, histories)}``:
+   diagnostics as ``(path,
    line, severity, message, minor)``; links as ``(target, from note, resolved path or None)``;
    the blob a pickled tuple of card records (``Card.to_record``); ids and derived
    ids joined by NUL; fingerprints 16 bytes per card, concatenated; kinds as ``(kind,
-   count)`` pairs; media the vault paths the cards embed.
+   count)`` pairs; media the vault paths the cards embed; families each card's
+   ``Card.family`` joined by NUL; histories whether any card carries review history.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ from flashgen.vault.index import FileStamp, VaultIndex
 
 CACHE_NAME = "cache.pickle"
 FORMAT = "flashgen-cache"
-VERSION = 5
+VERSION = 6
 RACY_NS = 2_000_000_000
 """A note modified this close to the scan is read again next time (2 s: FAT's resolution)."""
 PRINT_SIZE = 16
@@ -91,6 +93,11 @@ class NoteEntry:
     """How many cards of each kind."""
     media: tuple[str, ...]
     """The vault paths its cards embed."""
+    families: str
+    """Each card's ``Card.family``, joined by NUL: the quiz orders its queue by ids and
+    families, and decodes a card only when it shows it."""
+    histories: bool
+    """Whether any card carries review history (``Card.history``), which seeds the quiz."""
     decoded: tuple[Card, ...] | None = field(default=None, compare=False)
     """The cards, when at hand (never stored)."""
 
@@ -120,6 +127,8 @@ class NoteEntry:
             prints=b"".join(fingerprint(card) for card in cards),
             kinds=tuple(Counter(card.kind.value for card in cards).items()),
             media=tuple(dict.fromkeys(path for card in cards for path in card.media)),
+            families=SEPARATOR.join(card.family for card in cards),
+            histories=any(card.history is not None for card in cards),
             decoded=tuple(cards),
         )
 
@@ -127,6 +136,10 @@ class NoteEntry:
     def count(self) -> int:
         """How many cards the note gave."""
         return len(self.prints) // PRINT_SIZE
+
+    def family_list(self) -> list[str]:
+        """Each card's ``Card.family``, in card order (without decoding the cards)."""
+        return self.families.split(SEPARATOR) if self.count else []
 
     def cards(self) -> tuple[Card, ...]:
         """The cards (decoded from the blob unless at hand); ``StateError`` if it is damaged."""
@@ -261,6 +274,8 @@ def save_cache(vault_root: Path, notes: NoteCache, key: tuple[str, ...]) -> None
             entry.prints,
             entry.kinds,
             entry.media,
+            entry.families,
+            entry.histories,
         )
         for path, entry in notes.notes.items()
     }
@@ -291,7 +306,7 @@ def _entries(body: Any) -> dict[str, NoteEntry]:
     try:
         for path, raw in body.items():
             size, mtime_ns, sha, problems, diagnostics, links, blob, ids, derived, prints = raw[:10]
-            kinds, media = raw[10:]
+            kinds, media, families, histories = raw[10:]
             entry = NoteEntry(
                 size,
                 mtime_ns,
@@ -305,12 +320,17 @@ def _entries(body: Any) -> dict[str, NoteEntry]:
                 prints,
                 kinds,
                 media,
+                families,
+                histories,
             )
             if not (
                 isinstance(path, str)
                 and isinstance(blob, bytes)
                 and isinstance(prints, bytes)
+                and isinstance(families, str)
+                and isinstance(histories, bool)
                 and id_count(ids) == id_count(derived) == entry.count
+                and families.count(SEPARATOR) == max(entry.count - 1, 0)
             ):
                 raise StateError("a note entry is malformed")
             notes[path] = entry

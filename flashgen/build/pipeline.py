@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from flashgen.build.cache import (
     PRINT_SIZE,
@@ -46,6 +47,15 @@ Progress = Callable[[int, int], None]
 """Called with (notes done, notes in all) as the build goes."""
 
 
+class CardSlot(NamedTuple):
+    """A card as a quiz queues it, known without decoding it: its id and family."""
+
+    id: str
+    """The card's id."""
+    family: str
+    """Its ``Card.family`` (``""``: no siblings)."""
+
+
 @dataclass(slots=True)
 class VaultCards:
     """The cards of a vault and everything said about it while making them."""
@@ -70,6 +80,10 @@ class VaultCards:
     entries: tuple[NoteEntry, ...] = ()
     """Each note's entry, in note order; :attr:`cards` decodes their cards on first use."""
     _cards: list[Card] | None = None
+    _found: dict[str, Card] = field(default_factory=dict)
+    """Cards :meth:`card` decoded, by id."""
+    _where: dict[str, NoteEntry] | None = None
+    """Each card id's entry, once :meth:`card` needed it."""
 
     @property
     def line_breaks(self) -> bool:
@@ -93,6 +107,43 @@ class VaultCards:
     def cards(self, cards: list[Card]) -> None:
         self._cards = cards
         self.entries = ()
+        self._found, self._where = {}, None
+
+    def slots(self) -> list[CardSlot]:
+        """Every card's id and family, in note order, without decoding the cards."""
+        if self._cards is not None:
+            return [CardSlot(card.id, card.family) for card in self._cards]
+        return [
+            CardSlot(card_id, family)
+            for entry in self.entries
+            for card_id, family in zip(split_ids(entry.ids), entry.family_list(), strict=True)
+        ]
+
+    def card(self, card_id: str) -> Card:
+        """The card with *card_id* (``KeyError`` if none), decoding only its note's cards."""
+        if card_id not in self._found:
+            if self._cards is not None:
+                self._found = {card.id: card for card in self._cards}
+            else:
+                if self._where is None:
+                    self._where = {
+                        found: entry for entry in self.entries for found in split_ids(entry.ids)
+                    }
+                self._found.update((card.id, card) for card in self._where[card_id].cards())
+        return self._found[card_id]
+
+    def history_cards(self) -> list[Card]:
+        """The cards that carry review history from the notes (``Card.history``), in note
+        order, decoding only the notes that have some."""
+        if self._cards is not None:
+            return [card for card in self._cards if card.history is not None]
+        return [
+            card
+            for entry in self.entries
+            if entry.histories
+            for card in entry.cards()
+            if card.history is not None
+        ]
 
     def card_ids(self) -> list[str]:
         """Every card's id, in note order, without decoding the cards."""

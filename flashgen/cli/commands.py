@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
     from flashgen.build.outputs import Stage
     from flashgen.build.pipeline import VaultCards
+    from flashgen.model import Card
+    from flashgen.review.session import Lineup
     from flashgen.review.store import ReviewStore
 
 DEFAULT_VAULT = "notes"
@@ -513,7 +515,7 @@ def quiz(
     from flashgen.cli.terminal import check_terminal, fixed_now, local_zone, now, start_of_day
     from flashgen.review.lock import QuizLock
     from flashgen.review.seeding import seed_review_store
-    from flashgen.review.session import CardFilter, QuizSession
+    from flashgen.review.session import CardFilter, Lineup, QuizSession
 
     _run(lambda: check_terminal(plain))
     writable = _state_writable(vault)
@@ -527,13 +529,18 @@ def quiz(
     if not built.card_count():  # counted, not decoded
         click.echo(no_cards_line(built.config, "No cards to review: the notes make none yet; "))
         return
-    chosen = CardFilter(decks, tags, notes)
-    unmatched = chosen.unmatched(built.cards) if decks or tags else []
-    if unmatched:
-        raise click.ClickException("; ".join(unmatched))
-    cards = chosen.select(built.cards)
-    if not cards:
-        raise click.ClickException("no card matches --deck/--tag/--note; check the spelling")
+    cards: list[Card] | Lineup
+    if decks or tags or notes:
+        chosen = CardFilter(decks, tags, notes)
+        unmatched = chosen.unmatched(built.cards) if decks or tags else []
+        if unmatched:
+            raise click.ClickException("; ".join(unmatched))
+        cards = chosen.select(built.cards)
+        if not cards:
+            raise click.ClickException("no card matches --deck/--tag/--note; check the spelling")
+        seeds = cards
+    else:  # every card: each decoded when shown, the first on screen at once
+        cards, seeds = Lineup(built.slots(), built.card), built.history_cards()
     fuzz = _run(fixed_now) is None
     path = _store_path(built, state)
     with (
@@ -541,7 +548,7 @@ def quiz(
         _open_store(path, retention=retention, fuzz=fuzz) as store,
     ):
         moment = _run(now)
-        _run(lambda: seed_review_store(store, cards, local_zone(), moment))
+        _run(lambda: seed_review_store(store, seeds, local_zone(), moment))
         day = None if no_bury else start_of_day(moment)
         session = _run(
             lambda: QuizSession(store, cards, moment, new_limit=new_limit, bury_since=day)

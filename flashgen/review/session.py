@@ -13,6 +13,10 @@ Siblings (cards of one ``Card.family``: a cloze passage's deletions, a card and 
 reverse, a comparison's cards, an Obsidian_to_Anki block) are kept apart: the next card
 is never a sibling of the one before while another card can come instead. And, as Anki
 buries them, new siblings of a card answered today wait until tomorrow.
+
+The queue holds what ordering needs of each card, its id and family (a :class:`Slot`);
+given a :class:`Lineup`, the session decodes a card only when it shows it, and reads
+from the store only which cards it knows and when the due ones are due.
 """
 
 from __future__ import annotations
@@ -20,14 +24,15 @@ from __future__ import annotations
 import difflib
 import fnmatch
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 from urllib.parse import quote
 
 from flashgen.model import Card
 from flashgen.review.scheduler import CardState, Phase, Rating, utc
-from flashgen.review.store import Preview, Review, ReviewStore
+from flashgen.review.store import Due, Preview, Review, ReviewStore
 
 DEFAULT_NEW_LIMIT = 20
 """New cards shown per session unless ``--new`` says otherwise."""
@@ -126,6 +131,34 @@ def _note_matches(note: str, wanted: str) -> bool:
     return note in (wanted, wanted + ".md") or note.startswith(wanted + "/")
 
 
+class Slot(Protocol):
+    """What the queue needs of a card: its id and its family (a :class:`Card` is one)."""
+
+    @property
+    def id(self) -> str:
+        """The card's id."""
+        ...
+
+    @property
+    def family(self) -> str:
+        """The card's ``Card.family``: siblings share it; ``""`` for none."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Lineup:
+    """A session's cards as slots, in note order, and how to get a card whole by its id.
+
+    The session asks for a card only when it shows it, so a big vault's cards need not
+    all be decoded before the first one is on screen.
+    """
+
+    slots: Sequence[Slot]
+    """Each card's id and family, in note order."""
+    card: Callable[[str], Card]
+    """The card with an id among :attr:`slots`."""
+
+
 @dataclass(frozen=True, slots=True)
 class Progress:
     """What the header line shows."""
@@ -160,7 +193,7 @@ class Summary:
 class _Answered:
     card: Card
     review: Review
-    buried: tuple[Card, ...] = ()
+    buried: tuple[Slot, ...] = ()
     """New siblings this answer held back (an undo brings them back)."""
 
 
@@ -170,45 +203,50 @@ class QuizSession:
     def __init__(
         self,
         store: ReviewStore,
-        cards: Sequence[Card],
+        cards: Sequence[Card] | Lineup,
         now: datetime,
         *,
         new_limit: int = DEFAULT_NEW_LIMIT,
         bury_since: datetime | None = None,
     ) -> None:
-        """A session over *cards*; *bury_since* (the start of the user's day) holds back
-        new siblings of the cards answered since then; None buries nothing."""
+        """A session over *cards* (cards, or a :class:`Lineup` that decodes them when
+        shown); *bury_since* (the start of the user's day) holds back new siblings of
+        the cards answered since then; None buries nothing."""
         now = utc(now)
         self._store = store
-        self._cards = {card.id: card for card in cards}
-        self._order = {card.id: index for index, card in enumerate(cards)}
+        if isinstance(cards, Lineup):
+            slots, self._load = cards.slots, cards.card
+        else:
+            slots, self._load = cards, {card.id: card for card in cards}.__getitem__
+        self._slots = {slot.id: slot for slot in slots}
+        self._order = {card_id: index for index, card_id in enumerate(self._slots)}
         # Only what the queue needs is read: which cards have a state (the others are
-        # new), and the states of cards due soon or in (re)learning.
-        self._seen = store.card_ids() & self._cards.keys()
-        loaded = store.states_due(now + LEARN_AHEAD)
-        self._states = {card_id: loaded[card_id] for card_id in self._cards if card_id in loaded}
+        # new), and when the cards due soon or in (re)learning are due.
+        self._seen = store.card_ids() & self._slots.keys()
+        loaded = store.due_by(now + LEARN_AHEAD)
+        self._states = {card_id: loaded[card_id] for card_id in self._slots if card_id in loaded}
         self._due = sorted(
-            (card for card in cards if self._is_due(card.id, now)),
-            key=lambda card: self._states[card.id].due,
+            (slot for slot in slots if self._is_due(slot.id, now)),
+            key=lambda slot: self._states[slot.id].due,
         )
         self._learning = [
-            card
-            for card in cards
-            if card.id in self._states
-            and not self._is_due(card.id, now)
-            and self._states[card.id].phase != Phase.REVIEW
+            slot
+            for slot in slots
+            if slot.id in self._states
+            and not self._is_due(slot.id, now)
+            and self._states[slot.id].phase != Phase.REVIEW
         ]
         self._bury = bury_since is not None
         self._buried_families: set[str] = set()
         if bury_since is not None:
             answered = {review.card_id for review in store.reviews(bury_since)}
             self._buried_families = {
-                self._cards[card_id].family
+                self._slots[card_id].family
                 for card_id in answered
-                if card_id in self._cards and self._cards[card_id].family
+                if card_id in self._slots and self._slots[card_id].family
             }
-        new = [card for card in cards if card.id not in self._seen]
-        fresh = [card for card in new if card.family not in self._buried_families]
+        new = [slot for slot in slots if slot.id not in self._seen]
+        fresh = [slot for slot in new if slot.family not in self._buried_families]
         self._buried = len(new) - len(fresh)
         self._new = fresh[: max(new_limit, 0)]
         self._new_rest = fresh[len(self._new) :]
@@ -222,31 +260,35 @@ class QuizSession:
 
     def has_cards(self) -> bool:
         """Whether the session has any card at all (due or not)."""
-        return bool(self._cards)
+        return bool(self._slots)
 
     def next_card(self, now: datetime) -> Card | None:
         """Take the next card to show, or None when the session is over."""
         now = utc(now)
-        self._learning.sort(key=lambda card: self._states[card.id].due)
-        card = self._front.pop() if self._front else self._take(now, apart=True)
-        if card is None:
-            card = self._take(now, apart=False)  # only siblings are left
+        self._learning.sort(key=lambda slot: self._states[slot.id].due)
+        if self._front:
+            card: Card | None = self._front.pop()
+        else:
+            slot = self._take(now, apart=True)
+            if slot is None:
+                slot = self._take(now, apart=False)  # only siblings are left
+            card = None if slot is None else self._load(slot.id)
         self._last_family = "" if card is None else card.family
         return card
 
-    def _take(self, now: datetime, *, apart: bool) -> Card | None:
+    def _take(self, now: datetime, *, apart: bool) -> Slot | None:
         """Pop the first card in queue order; with *apart*, no sibling of the last one."""
-        queues: tuple[tuple[list[Card], datetime | None], ...] = (
+        queues: tuple[tuple[list[Slot], datetime | None], ...] = (
             (self._learning, now),
             (self._due, None),
             (self._new, None),
             (self._learning, now + LEARN_AHEAD),
         )
         for queue, until in queues:
-            for index, card in enumerate(queue):
-                if until is not None and self._states[card.id].due > until:
+            for index, slot in enumerate(queue):
+                if until is not None and self._states[slot.id].due > until:
                     break  # learning cards are in due order
-                if not apart or not card.family or card.family != self._last_family:
+                if not apart or not slot.family or slot.family != self._last_family:
                     return queue.pop(index)
         return None
 
@@ -264,24 +306,26 @@ class QuizSession:
         review = self._store.answer(preview, rating, now, duration_ms)
         state = self._store.state(card.id)
         assert state is not None
-        self._states[card.id] = state
+        self._states[card.id] = Due(state.due, state.phase)
         self._seen.add(card.id)
         if state.phase != Phase.REVIEW:
             self._learning.append(card)
         buried = self._bury_siblings(card.family) if self._bury and card.family else ()
         self._history.append(_Answered(card, review, buried))
 
-    def _bury_siblings(self, family: str) -> tuple[Card, ...]:
+    def _bury_siblings(self, family: str) -> tuple[Slot, ...]:
         """Hold back the new cards of *family* until tomorrow; others take their places."""
         self._buried_families.add(family)
-        buried = tuple(card for card in (*self._new, *self._new_rest) if card.family == family)
+        buried = tuple(slot for slot in (*self._new, *self._new_rest) if slot.family == family)
+        if not buried:
+            return ()
         self._buried += len(buried)
-        self._refill([card for card in (*self._new, *self._new_rest) if card.family != family])
+        self._refill([slot for slot in (*self._new, *self._new_rest) if slot.family != family])
         return buried
 
-    def _refill(self, new: list[Card]) -> None:
+    def _refill(self, new: list[Slot]) -> None:
         """Make *new* (in note order) the new cards: as many as now come, the rest wait."""
-        new.sort(key=lambda card: self._order[card.id])
+        new.sort(key=lambda slot: self._order[slot.id])
         room = len(self._new)
         self._new, self._new_rest = new[:room], new[room:]
 
@@ -310,7 +354,7 @@ class QuizSession:
             self._states.pop(card_id, None)
             self._seen.discard(card_id)
         else:
-            self._states[card_id] = state
+            self._states[card_id] = Due(state.due, state.phase)
 
     def can_undo(self) -> bool:
         """True when this session has an answer to take back."""
@@ -322,7 +366,7 @@ class QuizSession:
         waiting = [*self._front, *([current] if current is not None else [])]
         new = len(self._new) + sum(1 for card in waiting if card.id not in self._seen)
         due = len(self._due) + sum(1 for card in waiting if card.id in self._seen)
-        due += sum(1 for card in self._learning if self._states[card.id].due <= horizon)
+        due += sum(1 for slot in self._learning if self._states[slot.id].due <= horizon)
         return Progress(due, new, len(self._history))
 
     def summary(self) -> Summary:
@@ -333,7 +377,7 @@ class QuizSession:
             reviewed=len(self._history),
             ratings=tuple((rating, counts[rating]) for rating in Rating),
             time_spent=timedelta(milliseconds=spent),
-            next_due=self._store.first_due(self._cards.keys()),
+            next_due=self._store.first_due(self._slots.keys()),
             new_waiting=len(self._new_rest)
             + len(self._new)
             + sum(1 for card in self._front if card.id not in self._seen),
