@@ -8,14 +8,15 @@ Builds are incremental. :func:`collect` takes unchanged notes from the cache
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import dataclasses
 import hashlib
+import itertools
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
 
 from flashgen.build.cache import (
     PRINT_SIZE,
@@ -47,15 +48,6 @@ Progress = Callable[[int, int], None]
 """Called with (notes done, notes in all) as the build goes."""
 
 
-class CardSlot(NamedTuple):
-    """A card as a quiz queues it, known without decoding it: its id and family."""
-
-    id: str
-    """The card's id."""
-    family: str
-    """Its ``Card.family`` (``""``: no siblings)."""
-
-
 @dataclass(slots=True)
 class VaultCards:
     """The cards of a vault and everything said about it while making them."""
@@ -80,10 +72,10 @@ class VaultCards:
     entries: tuple[NoteEntry, ...] = ()
     """Each note's entry, in note order; :attr:`cards` decodes their cards on first use."""
     _cards: list[Card] | None = None
-    _found: dict[str, Card] = field(default_factory=dict)
-    """Cards :meth:`card` decoded, by id."""
-    _where: dict[str, NoteEntry] | None = None
-    """Each card id's entry, once :meth:`card` needed it."""
+    _starts: list[int] | None = None
+    """Where each entry's cards start among all cards, once :meth:`card_at` needed it."""
+    _decoded: dict[int, tuple[Card, ...]] = field(default_factory=dict)
+    """The cards :meth:`card_at` decoded, by entry."""
 
     @property
     def line_breaks(self) -> bool:
@@ -107,30 +99,27 @@ class VaultCards:
     def cards(self, cards: list[Card]) -> None:
         self._cards = cards
         self.entries = ()
-        self._found, self._where = {}, None
+        self._starts, self._decoded = None, {}
 
-    def slots(self) -> list[CardSlot]:
-        """Every card's id and family, in note order, without decoding the cards."""
+    def families(self) -> list[str]:
+        """Every card's ``Card.family``, in note order, without decoding the cards."""
         if self._cards is not None:
-            return [CardSlot(card.id, card.family) for card in self._cards]
-        return [
-            CardSlot(card_id, family)
-            for entry in self.entries
-            for card_id, family in zip(split_ids(entry.ids), entry.family_list(), strict=True)
-        ]
+            return [card.family for card in self._cards]
+        joined = SEPARATOR.join(entry.families for entry in self.entries if entry.count)
+        return joined.split(SEPARATOR) if self.card_count() else []
 
-    def card(self, card_id: str) -> Card:
-        """The card with *card_id* (``KeyError`` if none), decoding only its note's cards."""
-        if card_id not in self._found:
-            if self._cards is not None:
-                self._found = {card.id: card for card in self._cards}
-            else:
-                if self._where is None:
-                    self._where = {
-                        found: entry for entry in self.entries for found in split_ids(entry.ids)
-                    }
-                self._found.update((card.id, card) for card in self._where[card_id].cards())
-        return self._found[card_id]
+    def card_at(self, index: int) -> Card:
+        """The card at *index* in note order, decoding only the cards of its note."""
+        if self._cards is not None:
+            return self._cards[index]
+        if self._starts is None:
+            self._starts = list(itertools.accumulate((e.count for e in self.entries), initial=0))
+        if not 0 <= index < self._starts[-1]:
+            raise IndexError(f"no card at {index}")
+        at = bisect.bisect_right(self._starts, index) - 1
+        if at not in self._decoded:
+            self._decoded[at] = self.entries[at].cards()
+        return self._decoded[at][index - self._starts[at]]
 
     def history_cards(self) -> list[Card]:
         """The cards that carry review history from the notes (``Card.history``), in note

@@ -540,7 +540,8 @@ def quiz(
             raise click.ClickException("no card matches --deck/--tag/--note; check the spelling")
         seeds = cards
     else:  # every card: each decoded when shown, the first on screen at once
-        cards, seeds = Lineup(built.slots(), built.card), built.history_cards()
+        cards = Lineup(built.card_ids(), built.families(), built.card_at)
+        seeds = built.history_cards()
     fuzz = _run(fixed_now) is None
     path = _store_path(built, state)
     with (

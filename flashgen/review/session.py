@@ -14,9 +14,9 @@ reverse, a comparison's cards, an Obsidian_to_Anki block) are kept apart: the ne
 is never a sibling of the one before while another card can come instead. And, as Anki
 buries them, new siblings of a card answered today wait until tomorrow.
 
-The queue holds what ordering needs of each card, its id and family (a :class:`Slot`);
-given a :class:`Lineup`, the session decodes a card only when it shows it, and reads
-from the store only which cards it knows and when the due ones are due.
+The queue holds what ordering needs of each card, its id and family; given a
+:class:`Lineup`, the session decodes a card only when it shows it, and reads from the
+store only which cards it knows and when the due ones are due.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
 from urllib.parse import quote
 
 from flashgen.model import Card
@@ -131,32 +130,25 @@ def _note_matches(note: str, wanted: str) -> bool:
     return note in (wanted, wanted + ".md") or note.startswith(wanted + "/")
 
 
-class Slot(Protocol):
-    """What the queue needs of a card: its id and its family (a :class:`Card` is one)."""
-
-    @property
-    def id(self) -> str:
-        """The card's id."""
-        ...
-
-    @property
-    def family(self) -> str:
-        """The card's ``Card.family``: siblings share it; ``""`` for none."""
-        ...
-
-
 @dataclass(frozen=True, slots=True)
 class Lineup:
-    """A session's cards as slots, in note order, and how to get a card whole by its id.
+    """A session's cards by id and family, in note order, and how to get a card whole.
 
     The session asks for a card only when it shows it, so a big vault's cards need not
     all be decoded before the first one is on screen.
     """
 
-    slots: Sequence[Slot]
-    """Each card's id and family, in note order."""
-    card: Callable[[str], Card]
-    """The card with an id among :attr:`slots`."""
+    ids: Sequence[str]
+    """Each card's id, in note order."""
+    families: Sequence[str]
+    """Each card's ``Card.family``, in the same order (``""``: no siblings)."""
+    card: Callable[[int], Card]
+    """The card at a position of :attr:`ids`."""
+
+    @classmethod
+    def of(cls, cards: Sequence[Card]) -> Lineup:
+        """The lineup of cards already at hand."""
+        return cls([card.id for card in cards], [card.family for card in cards], cards.__getitem__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,8 +185,8 @@ class Summary:
 class _Answered:
     card: Card
     review: Review
-    buried: tuple[Slot, ...] = ()
-    """New siblings this answer held back (an undo brings them back)."""
+    buried: tuple[int, ...] = ()
+    """New siblings this answer held back, by position (an undo brings them back)."""
 
 
 class QuizSession:
@@ -214,39 +206,38 @@ class QuizSession:
         the cards answered since then; None buries nothing."""
         now = utc(now)
         self._store = store
-        if isinstance(cards, Lineup):
-            slots, self._load = cards.slots, cards.card
-        else:
-            slots, self._load = cards, {card.id: card for card in cards}.__getitem__
-        self._slots = {slot.id: slot for slot in slots}
-        self._order = {card_id: index for index, card_id in enumerate(self._slots)}
+        lineup = cards if isinstance(cards, Lineup) else Lineup.of(cards)
+        # The queues hold positions in note order; a card is decoded when it is taken.
+        self._ids, self._families, self._load = lineup.ids, lineup.families, lineup.card
+        self._position = dict(zip(self._ids, range(len(self._ids)), strict=True))
         # Only what the queue needs is read: which cards have a state (the others are
         # new), and when the cards due soon or in (re)learning are due.
-        self._seen = store.card_ids() & self._slots.keys()
+        self._seen = store.card_ids() & self._position.keys()
         loaded = store.due_by(now + LEARN_AHEAD)
-        self._states = {card_id: loaded[card_id] for card_id in self._slots if card_id in loaded}
+        self._states = {
+            card_id: due for card_id, due in loaded.items() if card_id in self._position
+        }
         self._due = sorted(
-            (slot for slot in slots if self._is_due(slot.id, now)),
-            key=lambda slot: self._states[slot.id].due,
+            (self._position[card_id] for card_id, due in self._states.items() if due.due <= now),
+            key=lambda index: (self._states[self._ids[index]].due, index),
         )
-        self._learning = [
-            slot
-            for slot in slots
-            if slot.id in self._states
-            and not self._is_due(slot.id, now)
-            and self._states[slot.id].phase != Phase.REVIEW
-        ]
+        self._learning = sorted(
+            self._position[card_id]
+            for card_id, due in self._states.items()
+            if due.due > now and due.phase != Phase.REVIEW
+        )
         self._bury = bury_since is not None
         self._buried_families: set[str] = set()
         if bury_since is not None:
             answered = {review.card_id for review in store.reviews(bury_since)}
             self._buried_families = {
-                self._slots[card_id].family
+                self._families[self._position[card_id]]
                 for card_id in answered
-                if card_id in self._slots and self._slots[card_id].family
+                if card_id in self._position and self._families[self._position[card_id]]
             }
-        new = [slot for slot in slots if slot.id not in self._seen]
-        fresh = [slot for slot in new if slot.family not in self._buried_families]
+        seen, families, buried = self._seen, self._families, self._buried_families
+        new = [index for index, card_id in enumerate(self._ids) if card_id not in seen]
+        fresh = [index for index in new if families[index] not in buried] if buried else new
         self._buried = len(new) - len(fresh)
         self._new = fresh[: max(new_limit, 0)]
         self._new_rest = fresh[len(self._new) :]
@@ -254,42 +245,43 @@ class QuizSession:
         self._history: list[_Answered] = []
         self._last_family = ""
 
-    def _is_due(self, card_id: str, now: datetime) -> bool:
-        state = self._states.get(card_id)
-        return state is not None and state.due <= now
-
     def has_cards(self) -> bool:
         """Whether the session has any card at all (due or not)."""
-        return bool(self._slots)
+        return bool(self._ids)
 
     def next_card(self, now: datetime) -> Card | None:
         """Take the next card to show, or None when the session is over."""
         now = utc(now)
-        self._learning.sort(key=lambda slot: self._states[slot.id].due)
+        self._learning.sort(key=self._due_at)
         if self._front:
             card: Card | None = self._front.pop()
         else:
-            slot = self._take(now, apart=True)
-            if slot is None:
-                slot = self._take(now, apart=False)  # only siblings are left
-            card = None if slot is None else self._load(slot.id)
+            index = self._take(now, apart=True)
+            if index is None:
+                index = self._take(now, apart=False)  # only siblings are left
+            card = None if index is None else self._load(index)
         self._last_family = "" if card is None else card.family
         return card
 
-    def _take(self, now: datetime, *, apart: bool) -> Slot | None:
+    def _due_at(self, index: int) -> datetime:
+        return self._states[self._ids[index]].due
+
+    def _take(self, now: datetime, *, apart: bool) -> int | None:
         """Pop the first card in queue order; with *apart*, no sibling of the last one."""
-        queues: tuple[tuple[list[Slot], datetime | None], ...] = (
+        queues: tuple[tuple[list[int], datetime | None], ...] = (
             (self._learning, now),
             (self._due, None),
             (self._new, None),
             (self._learning, now + LEARN_AHEAD),
         )
+        last = self._last_family
         for queue, until in queues:
-            for index, slot in enumerate(queue):
-                if until is not None and self._states[slot.id].due > until:
+            for at, index in enumerate(queue):
+                if until is not None and self._due_at(index) > until:
                     break  # learning cards are in due order
-                if not apart or not slot.family or slot.family != self._last_family:
-                    return queue.pop(index)
+                family = self._families[index]
+                if not apart or not family or family != last:
+                    return queue.pop(at)
         return None
 
     def put_back(self, card: Card) -> None:
@@ -309,23 +301,23 @@ class QuizSession:
         self._states[card.id] = Due(state.due, state.phase)
         self._seen.add(card.id)
         if state.phase != Phase.REVIEW:
-            self._learning.append(card)
+            self._learning.append(self._position[card.id])
         buried = self._bury_siblings(card.family) if self._bury and card.family else ()
         self._history.append(_Answered(card, review, buried))
 
-    def _bury_siblings(self, family: str) -> tuple[Slot, ...]:
+    def _bury_siblings(self, family: str) -> tuple[int, ...]:
         """Hold back the new cards of *family* until tomorrow; others take their places."""
         self._buried_families.add(family)
-        buried = tuple(slot for slot in (*self._new, *self._new_rest) if slot.family == family)
-        if not buried:
-            return ()
-        self._buried += len(buried)
-        self._refill([slot for slot in (*self._new, *self._new_rest) if slot.family != family])
+        new = (*self._new, *self._new_rest)
+        buried = tuple(index for index in new if self._families[index] == family)
+        if buried:
+            self._buried += len(buried)
+            self._refill([index for index in new if self._families[index] != family])
         return buried
 
-    def _refill(self, new: list[Slot]) -> None:
-        """Make *new* (in note order) the new cards: as many as now come, the rest wait."""
-        new.sort(key=lambda slot: self._order[slot.id])
+    def _refill(self, new: list[int]) -> None:
+        """Make *new* the new cards, in note order: as many as now come, the rest wait."""
+        new.sort()
         room = len(self._new)
         self._new, self._new_rest = new[:room], new[room:]
 
@@ -340,7 +332,7 @@ class QuizSession:
         restored = self._store.undo(last.review)
         self._history.pop()
         card = last.card
-        self._learning = [other for other in self._learning if other.id != card.id]
+        self._learning = [index for index in self._learning if self._ids[index] != card.id]
         self._set_state(card.id, restored)
         self._front.append(card)
         if last.buried:
@@ -366,7 +358,7 @@ class QuizSession:
         waiting = [*self._front, *([current] if current is not None else [])]
         new = len(self._new) + sum(1 for card in waiting if card.id not in self._seen)
         due = len(self._due) + sum(1 for card in waiting if card.id in self._seen)
-        due += sum(1 for slot in self._learning if self._states[slot.id].due <= horizon)
+        due += sum(1 for index in self._learning if self._due_at(index) <= horizon)
         return Progress(due, new, len(self._history))
 
     def summary(self) -> Summary:
@@ -377,7 +369,7 @@ class QuizSession:
             reviewed=len(self._history),
             ratings=tuple((rating, counts[rating]) for rating in Rating),
             time_spent=timedelta(milliseconds=spent),
-            next_due=self._store.first_due(self._slots.keys()),
+            next_due=self._store.first_due(self._position.keys()),
             new_waiting=len(self._new_rest)
             + len(self._new)
             + sum(1 for card in self._front if card.id not in self._seen),
