@@ -31,18 +31,17 @@ from flashgen.build.cache import (
     save_cache,
 )
 from flashgen.build.ledger_file import load_ledger, save_ledger
-from flashgen.build.parallel import map_chunks
 from flashgen.build.state import STATE_FOLDER, StateError, bulk, state_outside
 from flashgen.config import Config, load_config
 from flashgen.errors import OutputError
-from flashgen.identity.keys import derive_ids
 from flashgen.identity.ledger import REMOVED_RETENTION, SEPARATOR, Ledger, split_ids
 from flashgen.identity.matching import NoteCards, keep_ids, removed_cards
-from flashgen.markdown.note import parse_note
 from flashgen.model import Card, Diagnostic
-from flashgen.sources.registry import extract_cards, is_selected
 from flashgen.vault.index import FileStamp, VaultIndex, scan_vault
 from flashgen.vault.notes import NoteSource, read_note
+
+# The parser, the card sources and the process pool are imported when a note has to be
+# read: a rebuild that takes every note from the cache (a quiz's start) needs none.
 
 Progress = Callable[[int, int], None]
 """Called with (notes done, notes in all) as the build goes."""
@@ -320,6 +319,11 @@ def _read_notes(
         if progress is not None:
             progress(counted, len(paths))
 
+    if not to_read:
+        result.entries = {path: entry for path, entry in found.items() if entry is not None}
+        return result
+    from flashgen.build.parallel import map_chunks
+
     job = _ReadJob(vault, config)
     for path, (fresh, problems, extracted) in zip(
         (path for path, _stamp, _entry in to_read),
@@ -387,6 +391,10 @@ def _extract(
     config: Config,
 ) -> NoteEntry:
     """Parse a note and extract its cards, with their derived ids and what they link to."""
+    from flashgen.identity.keys import derive_ids
+    from flashgen.markdown.note import parse_note
+    from flashgen.sources.registry import extract_cards, is_selected
+
     note = parse_note(source)
     diagnostics = list(note.diagnostics)
     cards: list[Card] = []
