@@ -212,15 +212,17 @@ class QuizSession:
         self._position = dict(zip(self._ids, range(len(self._ids)), strict=True))
         # Only what the queue needs is read: which cards have a state (the others are
         # new), and when the cards due soon or in (re)learning are due.
-        self._seen = store.card_ids() & self._position.keys()
+        self._seen = store.card_ids()  # orphans' ids too: they match no card of the session
         loaded = store.due_by(now + LEARN_AHEAD)
         self._states = {
             card_id: due for card_id, due in loaded.items() if card_id in self._position
         }
-        self._due = sorted(
-            (self._position[card_id] for card_id, due in self._states.items() if due.due <= now),
-            key=lambda index: (self._states[self._ids[index]].due, index),
+        due_now = sorted(
+            (due.due, self._position[card_id])
+            for card_id, due in self._states.items()
+            if due.due <= now
         )
+        self._due = [index for _due, index in due_now]  # oldest first, then in note order
         self._learning = sorted(
             self._position[card_id]
             for card_id, due in self._states.items()
