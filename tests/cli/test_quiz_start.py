@@ -25,6 +25,7 @@ from flashgen.model import Card, CardKind
 from flashgen.review.scheduler import Phase, Rating
 from flashgen.review.session import Lineup, QuizSession
 from flashgen.review.store import ReviewStore
+from tests.cli.test_cli import LOADED
 from tests.cli.test_quiz import NOW, T0, answer, quiz
 from tests.conftest import REPO, MakeVault
 from tests.helpers import QA
@@ -179,18 +180,6 @@ def test_the_store_reads_only_the_due_and_learning_states(tmp_path: Path) -> Non
         assert due["overdue"].due == T0 - timedelta(days=1)
         assert due["overdue"].phase == Phase.REVIEW and due["learning"].phase == Phase.LEARNING
         assert store.due_by(T0 + timedelta(days=6)).keys() == {"overdue", "later", "learning"}
-
-
-LOADED = """
-import json, sys
-from flashgen.cli import main
-sys.argv = ["flashgen", *sys.argv[1:]]
-try:
-    main()
-except SystemExit:
-    pass
-print(json.dumps(sorted(sys.modules)), file=sys.stderr)
-"""
 
 
 def test_a_quiz_on_a_warm_cache_loads_no_parser_pool_or_scheduler(make_vault: MakeVault) -> None:
