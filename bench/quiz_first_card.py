@@ -181,8 +181,8 @@ def breakdown(vault: Path, store_path: Path, runs: int = 3) -> list[tuple[str, f
             check=True,
         )
         for line in done.stdout.splitlines():
-            label, seconds = line.split("\t")
-            steps.append((label, float(seconds)))
+            label, figure = line.split("\t")
+            steps.append((label, float(figure)))
         for label, seconds in steps:
             best[label] = min(best.get(label, seconds), seconds)
     return list(best.items())
