@@ -46,18 +46,20 @@ import dataclasses
 import hashlib
 import pickle
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import flashgen
 from flashgen.build.state import STATE_FOLDER, StateError, bulk, load_state, plain_loads, save_state
 from flashgen.identity.ledger import SEPARATOR, id_count, split_ids
-from flashgen.model import Brief, Card, Diagnostic
+from flashgen.model import Brief, Card, Diagnostic, Record
 from flashgen.vault.index import FileStamp, VaultIndex
+
+T = TypeVar("T")
 
 CACHE_NAME = "cache.pickle"
 DELTA_NAME = "cache.delta"
@@ -162,13 +164,7 @@ class NoteEntry:
         """The cards (decoded from the blob unless at hand); ``StateError`` if it is damaged."""
         if self.decoded is not None:
             return self.decoded
-        records = plain_loads(self.blob)
-        if not isinstance(records, tuple) or len(records) != self.count:
-            raise StateError("a note's cards are malformed")
-        try:
-            return tuple(Card.from_record(record) for record in records)
-        except ValueError as err:
-            raise StateError("a note's cards are malformed") from err
+        return self._each_record(Card.from_record)
 
     def matched(self) -> tuple[Card, ...]:
         """The cards with only what identity matching reads of them (id, kind, front,
@@ -183,11 +179,15 @@ class NoteEntry:
         tenth of the time); ``StateError`` if it is damaged."""
         if self.decoded is not None:
             return tuple(card.brief() for card in self.decoded)
+        return self._each_record(Card.brief_of)
+
+    def _each_record(self, read: Callable[[Record], T]) -> tuple[T, ...]:
+        """*read* of each card record of the blob; ``StateError`` if it is damaged."""
         records = plain_loads(self.blob)
         if not isinstance(records, tuple) or len(records) != self.count:
             raise StateError("a note's cards are malformed")
         try:
-            return tuple(Card.brief_of(record) for record in records)
+            return tuple(read(record) for record in records)
         except ValueError as err:
             raise StateError("a note's cards are malformed") from err
 
