@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import pickle
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -462,7 +463,10 @@ class _DeckState:
     (size, mtime_ns)}``; body ``({note's cards' key: its cards (see Held)}, {image
     path: stamp}, {note's cards' key: (start, end) of their lines in the listing}, the
     live cards' ids joined by NUL)``, read only when the deck is rewritten or a removed
-    card is new.
+    card is new. A version-2 state (by card: ``{id: (fingerprint, note, line, kind,
+    front)}``, then the stamps and the lines) is read as one note no note matches: the
+    first deck after an upgrade compares its cards one by one, and carries the removed
+    ones on.
     """
 
     digest: bytes = b""
@@ -475,6 +479,7 @@ class _DeckState:
     """The listing's (size, mtime_ns) when written."""
     body: tuple[Held, Stamps, _Lines, str] | None = None
     path: Path | None = None
+    version: int = 3
     _ids: set[str] | None = None
 
     FORMAT = "flashgen-deck-state"
@@ -485,7 +490,8 @@ class _DeckState:
         """The state at *path*; an empty one when missing or unreadable (the deck is rewritten)."""
         try:
             header = read_header(path)
-            if header.get("format") != cls.FORMAT or header.get("version") != cls.VERSION:
+            version = header.get("version")
+            if header.get("format") != cls.FORMAT or version not in (2, cls.VERSION):
                 return cls()
             deck = header["deck"]
             notes, decks, media = header["summary"]
@@ -498,6 +504,7 @@ class _DeckState:
                 listed=bytes(header["listed"]),
                 listing=None if listing is None else (int(listing[0]), int(listing[1])),
                 path=path,
+                version=int(version),
             )
         except (StateError, KeyError, TypeError, ValueError, IndexError):
             return cls()
@@ -508,6 +515,8 @@ class _DeckState:
             if self.path is not None:
                 try:
                     _header, body = load_state(self.path)
+                    if self.version == 2:
+                        body = _from_version_2(body)
                     if (
                         isinstance(body, tuple)
                         and len(body) == 4
@@ -553,6 +562,15 @@ class _DeckState:
             "listing": self.listing,
         }
         save_state(path, header, self.body if self.body is not None else ({}, {}, {}, ""))
+
+
+def _from_version_2(body: Any) -> Any:
+    """A version-2 body (see ``_DeckState``) in the form of this version, or None."""
+    if not (isinstance(body, tuple) and len(body) == 3 and isinstance(body[0], dict)):
+        return None
+    cards = tuple((card_id, *held, ()) for card_id, held in body[0].items())
+    ids = SEPARATOR.join(body[0])
+    return ({b"version 2": pickle.dumps(cards, protocol=5)}, body[1], body[2], ids)
 
 
 def iter_changes(export: Export) -> Iterator[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
+import pickle
 import shutil
 import sqlite3
 import time
@@ -21,6 +22,7 @@ from flashgen.anki.note_state import load_note_state, save_note_state
 from flashgen.anki.package import write_apkg
 from flashgen.build.outputs import update_outputs
 from flashgen.build.pipeline import collect
+from flashgen.build.state import load_state, save_state
 from flashgen.model import Card
 from tests.conftest import MakeVault
 from tests.helpers import QA, import_apkg, notes_by_guid, open_collection, tiny_png
@@ -325,3 +327,23 @@ def test_a_note_redated_since_the_last_deck_is_written_again(
         assert db.execute("SELECT mod FROM notes WHERE guid = ?", (guid,)).fetchone() == (
             mod - 100,
         )
+
+
+def test_a_deck_state_of_version_2_is_read_card_by_card(vault: Path, tmp_path: Path) -> None:
+    """The first build after an upgrade reports what changed, not every card as new,
+    and carries on the cards removed since, as the last deck held them."""
+    out = tmp_path / "out"
+    now = time.time() + 1000
+    update_outputs(collect(vault, now=now), out, now=now, write_deck=write_apkg)
+    state = out / ".vault.apkg.state"
+    header, (held, media, lines, _ids) = load_state(state)
+    by_card = {
+        card[0]: card[1:6] for blob in held.values() for card in pickle.loads(blob)
+    }  # version 2: card id → (fingerprint, note, line, kind, front)
+    save_state(state, {**header, "version": 2}, (by_card, media, lines))
+    (vault / "Math/gone.md").write_text("no cards any more\n")
+    now += 10
+    export = update_outputs(collect(vault, now=now), out, now=now, write_deck=write_apkg)
+    assert export.summary_line() == "+0 new ~0 changed -1 removed =15 unchanged"
+    assert export.removed_kept == 1
+    assert [(c.mark, c.card.front) for c in export.changes] == [("-", "Soon gone?")]
