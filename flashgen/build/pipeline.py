@@ -453,6 +453,7 @@ def _assign(
     assignment = keep_ids(
         changed, kept, previous, notes=notes.entries.keys(), now=now, last_cards=last_cards
     )
+    del changed, last_cards, previous  # let go before the ledger is pickled: a first build's peak
     for path, ids in assignment.ids.items():
         entry = notes.entries[path]
         if SEPARATOR.join(ids) != entry.ids:
