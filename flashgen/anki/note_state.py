@@ -99,14 +99,21 @@ class NoteState:
     def kept(self) -> NoteState:
         """This state without the notes this build no longer makes."""
         used = self.used
+        if used.issuperset(self.times.keys()) and used.issuperset(self.next.keys()):
+            # every note still made (as after most builds): nothing to filter but clozes
+            clozes = self.clozes
+            if not all(known[0] in used for known in clozes.values()):
+                clozes = {card: known for card, known in clozes.items() if known[0] in used}
+            unchanged = len(used) == len(self.times.keys() | self.next.keys())
+            return NoteState(
+                self.times, clozes, self.next, set(used), self.changed or not unchanged
+            )
         return NoteState(
             {guid: time for guid, time in self.times.items() if guid in used},
             {card: known for card, known in self.clozes.items() if known[0] in used},
             {guid: number for guid, number in self.next.items() if guid in used},
             set(used),
-            self.changed
-            or len(used) != len(self.times.keys() | self.next.keys())
-            or not used.issuperset(self.times.keys() | self.next.keys()),
+            True,  # a note is no longer made
         )
 
 

@@ -117,7 +117,7 @@ def write_apkg(
     Raises ``OutputError`` when the package cannot be written; *out* is then unchanged.
     """
     groups = card_groups(cards)
-    _check_unique_ids(card_id for group in groups for card_id in group.ids)
+    _check_unique_ids(chain.from_iterable(group.ids for group in groups))
     kept = load_kept(parts, out) if parts is not None else Kept()
     media, unread = name_media(
         distinct(path for group in groups for path in group.media), vault_root, kept
@@ -213,8 +213,11 @@ def obsidian_link(note: str, line: int, vault_name: str) -> str:
 
 
 def _check_unique_ids(card_ids: Iterable[str]) -> None:
+    every = list(card_ids)
+    if len(set(every)) == len(every):  # one C loop, for the usual case
+        return
     seen: set[str] = set()
-    for card_id in card_ids:
+    for card_id in every:
         if card_id in seen:
             raise ValueError(f"two cards share the id {card_id!r}; card ids must be unique")
         seen.add(card_id)
@@ -284,7 +287,7 @@ def _deck_ids(
     for key, group in zip(keys, groups, strict=True):
         notes = known.get(key)
         if notes is not None:
-            names.update(deck for _guid, deck, *_made in notes)
+            names.update(map(itemgetter(1), notes))
         else:
             names.update(brief[5] or DEFAULT_DECK for brief in group.briefs())
     decks: dict[str, genanki.Deck] = {}
