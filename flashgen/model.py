@@ -132,29 +132,36 @@ class Card:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready mapping with the keys ``flashgen cards --json`` promises."""
-        history = self.history
-        return {
-            "id": self.id,
-            "kind": self.kind.value,
-            "front": self.front,
-            "back": self.back,
-            "note": self.note,
-            "line": self.line,
-            "context": list(self.context),
-            "tags": list(self.tags),
-            "deck": self.deck,
-            "media": list(self.media),
-            **dict(self.extra),
-            **(
-                {}
-                if history is None
-                else {
-                    "sr_due": history.due.isoformat(),
-                    "sr_interval": str(history.interval),
-                    "sr_ease": str(history.ease),
-                }
-            ),
-        }
+        return Card.dict_of(self.to_record())
+
+    @staticmethod
+    def dict_of(record: Record) -> dict[str, Any]:
+        """The :meth:`to_dict` of the card *record* holds (see :meth:`to_record`), without
+        making the card; ``ValueError`` when *record* is not a card's."""
+        if not isinstance(record, tuple) or len(record) != _RECORD_LENGTH:
+            raise ValueError("not a card record")
+        card_id, kind, front, back, note, line, context, tags, deck, media, extra, sr = record[:12]
+        try:
+            return {
+                "id": card_id,
+                "kind": kind,
+                "front": front,
+                "back": back,
+                "note": note,
+                "line": line,
+                "context": list(context),
+                "tags": list(tags),
+                "deck": deck,
+                "media": list(media),
+                **dict(extra),
+                **(
+                    {}
+                    if sr is None
+                    else {"sr_due": sr[0], "sr_interval": str(sr[1]), "sr_ease": str(sr[2])}
+                ),
+            }
+        except (TypeError, ValueError, IndexError) as err:
+            raise ValueError("a card record field has the wrong type") from err
 
     def content(self) -> Record:
         """What the card shows and where it is, as plain values: every field but id and key."""

@@ -181,6 +181,13 @@ class NoteEntry:
             return tuple(card.brief() for card in self.decoded)
         return self._each_record(Card.brief_of)
 
+    def dicts(self) -> tuple[dict[str, Any], ...]:
+        """Each card's ``Card.to_dict``, read from the blob without making the cards;
+        ``StateError`` if it is damaged."""
+        if self.decoded is not None:
+            return tuple(card.to_dict() for card in self.decoded)
+        return self._each_record(Card.dict_of)
+
     def _each_record(self, read: Callable[[Record], T]) -> tuple[T, ...]:
         """*read* of each card record of the blob; ``StateError`` if it is damaged."""
         records = plain_loads(self.blob)

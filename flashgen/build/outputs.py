@@ -103,6 +103,8 @@ class CardGroup:
     """Decodes the cards (anew each time: a big deck's cards are never all decoded at once)."""
     briefs: Callable[[], Sequence[Brief]] = field(compare=False)
     """Each card's ``Card.brief``, without decoding the cards."""
+    dicts: Callable[[], Sequence[dict[str, Any]]] = field(compare=False)
+    """Each card's ``Card.to_dict`` (for the listing), without decoding the cards."""
     _digest: bytes = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -125,7 +127,14 @@ class CardGroup:
         media = tuple(dict.fromkeys(path for card in cards for path in card.media))
         prints = b"".join(fingerprint(card) for card in cards)
         ids = tuple(card.id for card in cards)
-        return cls(ids, prints, media, lambda: cards, lambda: [card.brief() for card in cards])
+        return cls(
+            ids,
+            prints,
+            media,
+            lambda: cards,
+            lambda: [card.brief() for card in cards],
+            lambda: [card.to_dict() for card in cards],
+        )
 
 
 class DeckCards(Sequence[Card]):
@@ -176,7 +185,12 @@ def _deck_cards(built: VaultCards, removed: Sequence[Card]) -> DeckCards:
         # change report and the deck's list of decks need only the cards' briefs
         groups = [
             CardGroup(
-                tuple(split_ids(entry.ids)), entry.prints, entry.media, entry.cards, entry.briefs
+                tuple(split_ids(entry.ids)),
+                entry.prints,
+                entry.media,
+                entry.cards,
+                entry.briefs,
+                entry.dicts,
             )
             for entry in built.entries
             if entry.count
@@ -258,7 +272,7 @@ def _write_listing(
                     size = where[1] - where[0]
                 else:
                     with bulk():
-                        text = ",\n".join(encode(card.to_dict()) for card in group.load())
+                        text = ",\n".join(encode(card) for card in group.dicts())
                     size = handle.write(text.encode("utf-8"))
             lines[key] = (end + len(separator), end + len(separator) + size)
             end += len(separator) + size
