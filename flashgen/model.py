@@ -138,8 +138,7 @@ class Card:
     def dict_of(record: Record) -> dict[str, Any]:
         """The :meth:`to_dict` of the card *record* holds (see :meth:`to_record`), without
         making the card; ``ValueError`` when *record* is not a card's."""
-        if not isinstance(record, tuple) or len(record) != _RECORD_LENGTH:
-            raise ValueError("not a card record")
+        _check_record(record)
         card_id, kind, front, back, note, line, context, tags, deck, media, extra, sr = record[:12]
         try:
             return {
@@ -190,8 +189,7 @@ class Card:
     def brief_of(record: Record) -> Brief:
         """The :meth:`brief` of the card *record* holds (see :meth:`to_record`), without
         making the card; ``ValueError`` when *record* is not a card's."""
-        if not isinstance(record, tuple) or len(record) != _RECORD_LENGTH:
-            raise ValueError("not a card record")
+        _check_record(record)
         card_id, kind, front, _back, note, line, _context, _tags, deck, media = record[:10]
         if not (
             _all_str(card_id, front, note, deck) and isinstance(line, int) and _str_tuple(media)
@@ -201,6 +199,20 @@ class Card:
             raise ValueError("a card record's kind is unknown")
         return (card_id, note, line, kind, front, deck, media)
 
+    @staticmethod
+    def for_matching(record: Record) -> Card:
+        """The card *record* holds with only what identity matching reads of it (id, kind,
+        front, back, note, line, key), without making the whole card; ``ValueError`` when
+        *record* is not a card's."""
+        _check_record(record)
+        card_id, kind, front, back, note, line = record[:6]
+        key = record[13]
+        if not (_all_str(card_id, front, back, note) and isinstance(line, int) and _str_tuple(key)):
+            raise ValueError("a card record field has the wrong type")
+        if kind not in _KINDS:
+            raise ValueError("a card record's kind is unknown")
+        return Card(card_id, CardKind(kind), front, back, note, line, key=key)
+
     def to_record(self) -> Record:
         """The card as plain values: ``(id, *content(), key)``; :meth:`from_record` reads it."""
         return (self.id, *self.content(), self.key)
@@ -208,8 +220,7 @@ class Card:
     @classmethod
     def from_record(cls, record: Record) -> Card:
         """The card :meth:`to_record` made; ``ValueError`` when *record* is not one."""
-        if not isinstance(record, tuple) or len(record) != _RECORD_LENGTH:
-            raise ValueError("not a card record")
+        _check_record(record)
         (
             card_id,
             kind,
@@ -264,6 +275,12 @@ class Card:
 
 _RECORD_LENGTH = 14
 _KINDS = frozenset(kind.value for kind in CardKind)
+
+
+def _check_record(record: object) -> None:
+    """Raise ``ValueError`` unless *record* has the shape of :meth:`Card.to_record`'s."""
+    if not isinstance(record, tuple) or len(record) != _RECORD_LENGTH:
+        raise ValueError("not a card record")
 
 
 def _all_str(*values: object) -> bool:

@@ -170,9 +170,11 @@ class NoteEntry:
         """The cards with only what identity matching reads of them (id, kind, front,
         back, note, line, key; see ``identity.matching``): a first build gives all its
         cards to matching at once, and these take two thirds of the memory."""
-        return tuple(
-            Card(c.id, c.kind, c.front, c.back, c.note, c.line, key=c.key) for c in self.cards()
-        )
+        if self.decoded is not None:
+            return tuple(
+                Card(c.id, c.kind, c.front, c.back, c.note, c.line, key=c.key) for c in self.decoded
+            )
+        return self._each_record(Card.for_matching)
 
     def briefs(self) -> tuple[Brief, ...]:
         """Each card's ``Card.brief``, read from the blob without making the cards (a
