@@ -121,6 +121,11 @@ class Card:
     cloze passage, a card and its reverse, the cards of one comparison section. Set by
     the sources from the note and the block; the same within a build, not across edits
     (it is no identity). ``""``: the card has no siblings."""
+    html: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    """The HTML of the sides (``"front"``, ``"back"``) rendered from the note's tokens as
+    it was read (see :mod:`flashgen.markdown.render`): the deck fills in its images and
+    line breaks rather than render their Markdown again. A side not here is rendered
+    from its Markdown."""
     key: tuple[str, ...] = field(default=(), repr=False, compare=False)
     """What identifies the card within its note; the identity stage derives ``id`` from it."""
 
@@ -170,7 +175,15 @@ class Card:
             self.extra,
             None if history is None else (history.due.isoformat(), history.interval, history.ease),
             self.family,
+            self.html,
         )
+
+    def rendered(self, side: str) -> str | None:
+        """The HTML of *side* (``"front"`` or ``"back"``) rendered from the note, if any."""
+        for name, html in self.html:
+            if name == side:
+                return html
+        return None
 
     def to_record(self) -> Record:
         """The card as plain values: ``(id, *content(), key)``; :meth:`from_record` reads it."""
@@ -178,9 +191,15 @@ class Card:
 
     @classmethod
     def from_record(cls, record: Record) -> Card:
-        """The card :meth:`to_record` made; ``ValueError`` when *record* is not one."""
-        if not isinstance(record, tuple) or len(record) != _RECORD_LENGTH:
+        """The card :meth:`to_record` made; ``ValueError`` when *record* is not one.
+
+        A record of a flashgen that rendered no side from the note (one value fewer, as
+        the id ledger may keep it) is read too.
+        """
+        if not isinstance(record, tuple) or len(record) not in _RECORD_LENGTHS:
             raise ValueError("not a card record")
+        if len(record) < max(_RECORD_LENGTHS):
+            record = (*record[:-1], (), record[-1])
         (
             card_id,
             kind,
@@ -195,6 +214,7 @@ class Card:
             extra,
             sr,
             family,
+            html,
             key,
         ) = record
         if not (
@@ -204,10 +224,8 @@ class Card:
             and _str_tuple(tags)
             and _str_tuple(media)
             and _str_tuple(key)
-            and isinstance(extra, tuple)
-            and all(
-                isinstance(pair, tuple) and len(pair) == 2 and _all_str(*pair) for pair in extra
-            )
+            and _str_pairs(extra)
+            and _str_pairs(html)
         ):
             raise ValueError("a card record field has the wrong type")
         history = None
@@ -229,15 +247,23 @@ class Card:
             extra,
             history,
             family,
+            html,
             key,
         )
 
 
-_RECORD_LENGTH = 14
+_RECORD_LENGTHS = (14, 15)
+"""The lengths of a card record: without :attr:`Card.html` (flashgen before it), with it."""
 
 
 def _all_str(*values: object) -> bool:
     return all(isinstance(value, str) for value in values)
+
+
+def _str_pairs(value: object) -> bool:
+    return isinstance(value, tuple) and all(
+        isinstance(pair, tuple) and len(pair) == 2 and _all_str(*pair) for pair in value
+    )
 
 
 def _str_tuple(value: object) -> bool:

@@ -18,7 +18,7 @@ them: a build that changed nothing needs only their ids and fingerprints.
 File layout: two pickles of plain values (tuples, strings, numbers, bytes, dicts; a
 restricted unpickler refuses anything else, so a foreign file runs no code):
 
-1. header: ``{"format": "flashgen-cache", "version": 5, "key": (flashgen version, code
+1. header: ``{"format": "flashgen-cache", "version": 6, "key": (flashgen version, code
    stamp, config stamp, vault name), "scanned_ns": int, "files": bytes, "crc": int}``
    (the CRC-32 of the body's bytes, see :func:`save_state`);
 2. body: ``{note path: (size, mtime_ns, sha256, read problems, diagnostics, links,
@@ -49,7 +49,8 @@ from flashgen.vault.index import FileStamp, VaultIndex
 
 CACHE_NAME = "cache.pickle"
 FORMAT = "flashgen-cache"
-VERSION = 5
+VERSION = 6
+"""The layout below; 6: card records carry the HTML rendered from the note (``Card.html``)."""
 RACY_NS = 2_000_000_000
 """A note modified this close to the scan is read again next time (2 s: FAT's resolution)."""
 PRINT_SIZE = 16

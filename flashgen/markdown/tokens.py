@@ -30,18 +30,37 @@ def top_blocks(tokens: Sequence[Token], first: int, stop: int) -> list[Block]:
     index = first
     while index < stop:
         token = tokens[index]
-        after = index + 1
-        if token.nesting == 1:
-            depth = 1
-            while after < stop and depth:
-                depth += tokens[after].nesting
-                after += 1
+        after = block_end(tokens, index, stop)
         if token.map:
             blocks.append(
                 Block(token.type.removesuffix("_open"), index, after, token.map[0], token.map[1])
             )
         index = after
     return blocks
+
+
+def block_end(tokens: Sequence[Token], index: int, stop: int | None = None) -> int:
+    """The index after the block that ``tokens[index]`` opens (or is), before *stop*."""
+    stop = len(tokens) if stop is None else stop
+    after = index + 1
+    if tokens[index].nesting == 1:
+        depth = 1
+        while after < stop and depth:
+            depth += tokens[after].nesting
+            after += 1
+    return after
+
+
+def top_level_source(
+    tokens: Sequence[Token], lines: Sequence[str], first: int, stop: int
+) -> str | None:
+    """The source lines of the blocks ``tokens[first:stop]``, from the first block's first
+    line to the last one's last; None when they are not all at the top level of the note
+    (their lines hold their containers' markers) or there are none."""
+    blocks = top_blocks(tokens, first, stop)
+    if not blocks or any(tokens[block.first].level for block in blocks):
+        return None
+    return "\n".join(lines[blocks[0].start : blocks[-1].end])
 
 
 def children_of(tokens: Sequence[Token], block: Block, level: int, kind: str) -> list[int]:

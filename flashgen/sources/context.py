@@ -9,6 +9,13 @@ from dataclasses import dataclass, field
 
 from flashgen.config import Config
 from flashgen.markdown.note import ParsedNote
+from flashgen.markdown.render import (
+    image_marker,
+    is_plain,
+    missing_image,
+    render_blocks,
+    render_text,
+)
 from flashgen.markdown.source import replace_wikilinks, strip_comments
 from flashgen.markdown.wikilink import IMAGE_EXTENSIONS, WikiRef
 from flashgen.model import Card, CardKind, Diagnostic, Severity, SrHistory
@@ -21,6 +28,10 @@ LONG_CARD_WORDS = 250
 def is_image(target: str) -> bool:
     """True when an embed target names an image file."""
     return posixpath.splitext(target)[1].lower() in IMAGE_EXTENSIONS
+
+
+Blocks = tuple[tuple[int, int], ...]
+"""Runs of whole blocks of a note, in order: each the tokens ``note.tokens[first:stop]``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +65,8 @@ class NoteContext:
     """Embedded image not found → the 1-based line it is first embedded on."""
     missing_on_cards: set[str] = field(default_factory=set)
     """Those of :attr:`missing` that a card embeds."""
+    rendered: dict[Blocks, str] = field(default_factory=dict)
+    """The HTML of the blocks rendered so far (a card and its reverse share theirs)."""
 
     def claimed_by_others(self, source: str) -> set[int]:
         """The lines that sources other than *source* own."""
@@ -138,8 +151,19 @@ class NoteContext:
         extra: tuple[tuple[str, str], ...] = (),
         history: SrHistory | None = None,
         family: tuple[str, ...] = (),
+        front_blocks: Blocks | None = None,
+        back_blocks: Blocks | None = None,
     ) -> Card:
-        """Build a card of this note: finishes the Markdown and gathers its media."""
+        """Build a card of this note: finishes the Markdown and gathers its media.
+
+        A side whose Markdown is the source of whole blocks of the note (*front_blocks*,
+        *back_blocks*) is rendered from their tokens here (:meth:`render`).
+        """
+        html = tuple(
+            (side, rendered)
+            for side, text, blocks in (("front", front, front_blocks), ("back", back, back_blocks))
+            if blocks is not None and (rendered := self.render(text, blocks)) is not None
+        )
         media: list[str] = []
         front = self.finish(front, media)
         back = self.finish(back, media)
@@ -157,8 +181,33 @@ class NoteContext:
             extra=extra,
             history=history,
             family=self.family_id(family) if family else "",
+            html=html,
             key=tuple(map(str, key)),  # plain strings: keys go into state files
         )
+
+    def render(self, markdown: str, blocks: Blocks) -> str | None:
+        """The field HTML of *blocks*, whose source is *markdown* (before :meth:`finish`),
+        from the note's tokens; None when their tokens are not what the card shows: the
+        comments that :meth:`finish` drops are in them, or the deck would not parse it anyway
+        (plain text, which renders as itself)."""
+        if "<!--" in markdown or "%%" in markdown or is_plain(markdown):
+            return None
+        html = self.rendered.get(blocks)
+        if html is None:
+            tokens = self.note.tokens
+            run = [token for first, stop in blocks for token in tokens[first:stop]]
+            html = self.rendered[blocks] = render_blocks(run, self.embed)
+        return html
+
+    def embed(self, ref: WikiRef) -> str:
+        """The HTML of an embed of the note: what its Markdown after :meth:`finish` renders
+        as (an image marker for an image of the vault)."""
+        found = self.resolved.get(ref.target)
+        if is_drawing(ref.target) and (found is None or not is_image(found)):
+            return render_text(_drawing_text(ref.target))
+        if found is None or not is_image(found):
+            return missing_image(ref.target) if is_image(ref.target) else render_text(ref.display)
+        return image_marker(found, ref.width, ref.height)
 
     def family_id(self, block: tuple[str, ...]) -> str:
         """The ``Card.family`` of the cards of *block* (a key naming it within the note)."""
@@ -174,7 +223,7 @@ class NoteContext:
                 return ref.display
             found = self.resolved.get(ref.target)
             if is_drawing(ref.target) and (found is None or not is_image(found)):
-                return f"*(drawing: {_drawing_name(ref.target)})*"
+                return _drawing_text(ref.target)
             if found is None or not is_image(found):
                 # a missing image stays an embed, which the exporters show as missing
                 if ref.target in self.missing:
@@ -194,8 +243,9 @@ def is_drawing(target: str) -> bool:
     return _DRAWING_RE.search(target) is not None
 
 
-def _drawing_name(target: str) -> str:
-    return _DRAWING_RE.sub("", posixpath.basename(target))
+def _drawing_text(target: str) -> str:
+    """What a card shows for a drawing that was never exported as an image."""
+    return f"*(drawing: {_DRAWING_RE.sub('', posixpath.basename(target))})*"
 
 
 def _size(ref: WikiRef) -> str:

@@ -18,8 +18,9 @@ from collections.abc import Iterator
 from flashgen.markdown.blockid import without_block_id
 from flashgen.markdown.callout import QUESTION_TYPES
 from flashgen.markdown.source import split_first_paragraph, strip_comments, unquote
+from flashgen.markdown.tokens import block_end, top_blocks
 from flashgen.model import Card, CardKind
-from flashgen.sources.context import Extracted, NoteContext
+from flashgen.sources.context import Blocks, Extracted, NoteContext
 from flashgen.sources.history import sr_groups, without_sr_comments
 
 _QUOTE_OPEN = ("blockquote_open", "callout_open")
@@ -71,6 +72,7 @@ def _question_cards(ctx: NoteContext) -> Iterator[Card]:
             continue
         body = "\n".join(lines).strip("\n")
         front, back = (title, body) if title else split_first_paragraph(body)
+        front_blocks, back_blocks = _sides(ctx, index, lines, front, bool(title))
         if not front.strip() or not back.strip():
             ctx.warn(
                 start + 1,
@@ -89,9 +91,31 @@ def _question_cards(ctx: NoteContext) -> Iterator[Card]:
             line=start + 1,
             context=context,
             key=("block", block) if block else ("qa", front),
+            front_blocks=front_blocks,
+            back_blocks=back_blocks,
         )
         ctx.warn_if_long(card)
         yield card
+
+
+def _sides(
+    ctx: NoteContext, index: int, lines: list[str], front: str, titled: bool
+) -> tuple[Blocks | None, Blocks | None]:
+    """The blocks of the callout opened at token *index* that are its card's front and
+    back: with a title, the back is the whole content; without, the first paragraph asks
+    (when it is what the card's *front* is: a paragraph that ends at a blank line)."""
+    tokens = ctx.note.tokens
+    close = block_end(tokens, index) - 1
+    if titled:
+        return None, ((index + 1, close),)
+    blocks = top_blocks(tokens, index + 1, close)
+    if len(blocks) < 2 or blocks[0].kind != "paragraph":
+        return None, None
+    first = (tokens[index].map or (0, 0))[0] + 1  # the line of lines[0]
+    own = "\n".join(lines[blocks[0].start - first : blocks[0].end - first])
+    if own != front or lines[blocks[0].end - first].strip():
+        return None, None
+    return ((blocks[0].first, blocks[0].stop),), ((blocks[1].first, close),)
 
 
 def not_a_question(front: str, back: str) -> str | None:

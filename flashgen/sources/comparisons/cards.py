@@ -15,6 +15,7 @@ from flashgen.sources.comparisons.sections import (
     items_from_blocks,
     items_from_subheadings,
     section_source,
+    token_run,
 )
 from flashgen.sources.context import LONG_CARD_WORDS, Extracted, NoteContext
 
@@ -98,6 +99,7 @@ def item_cards(ctx: NoteContext, comp: Comparison, items: Sequence[Item]) -> Ite
             key=("comparison-item", comp.key, comp.names[item.name].key),
             family=("comparison", str(comp.heading.line)),
             extra=(("title", comp.title), ("item", item.label), ("others", ", ".join(others))),
+            back_blocks=tuple(item.runs) if item.runs else None,
         )
         ctx.warn_if_long(card)
         yield card
@@ -166,7 +168,7 @@ def difference_card(ctx: NoteContext, comp: Comparison) -> Card | None:
     (its text only an image, a link or a placeholder), already cards (``Q::A`` lines,
     ``?`` blocks, callouts, an Obsidian_to_Anki block), or too long to be one card.
     """
-    end = _first_subheading(ctx, comp)
+    end, stop = _first_subheading(ctx, comp)
     body = section_source(ctx.note, comp.heading.line, end)
     if is_plot(comp, body) or not _prose(body) or _holds_cards(ctx, comp, end):
         return None
@@ -186,6 +188,7 @@ def difference_card(ctx: NoteContext, comp: Comparison) -> Card | None:
         context=comp.context,
         key=("comparison-difference", comp.key),
         extra=(("title", comp.title), ("item", ""), ("others", "")),
+        back_blocks=(run,) if (run := token_run(ctx.note, body, comp.first, stop)) else None,
     )
 
 
@@ -199,11 +202,16 @@ def _prose(body: str) -> bool:
     return len(_NOT_PROSE_RE.sub(" ", body).split()) >= 3
 
 
-def _first_subheading(ctx: NoteContext, comp: Comparison) -> int:
-    """The 0-based line where the comparison's prose ends: its first sub-heading."""
+def _first_subheading(ctx: NoteContext, comp: Comparison) -> tuple[int, int]:
+    """The 0-based line where the comparison's prose ends, its first sub-heading, and the
+    index of that heading's first token."""
     return next(
-        (h.line - 1 for h in ctx.note.headings if comp.first <= h.token_index < comp.stop),
-        comp.end_line,
+        (
+            (h.line - 1, h.token_index)
+            for h in ctx.note.headings
+            if comp.first <= h.token_index < comp.stop
+        ),
+        (comp.end_line, comp.stop),
     )
 
 
