@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -125,3 +127,128 @@ def inline_children(tokens: Sequence[Token]) -> Iterator[tuple[int, Token]]:
             yield line, child
             if child.type in ("softbreak", "hardbreak"):
                 line += 1
+
+
+# --- the tokens of a run of lines ----------------------------------------------------------
+
+_SAFE_START_RE = re.compile(r"[^\W\d_]|[*_(~$=!\"'`]")
+"""How a paragraph's line may start to stay a paragraph's first line when it is one: a
+letter or an inline mark. A digit may make a list ("2. x"), a ``[`` a link definition, a
+``<`` an HTML block; inside a paragraph they were text."""
+_TRAILING_ID_RE = re.compile(r"\s\^[A-Za-z0-9-]+$")
+
+
+def line_tokens(
+    tokens: Sequence[Token],
+    blocks: Sequence[Block],
+    lines: Sequence[str],
+    start: int,
+    end: int,
+    *,
+    marker: bool = False,
+) -> list[Token] | None:
+    """The tokens that lines ``start..end`` (0-based, *end* excluded) of sibling *blocks*
+    make when parsed alone, taken from the note's own tokens; None when they are not
+    whole blocks and whole lines of paragraphs.
+
+    A paragraph the lines cut is split at its line breaks (none of its emphasis, links
+    or code may cross the cut); a list they cut within one item gives that item's
+    blocks, its paragraphs shown (a tight list hides them). The lines of that item may
+    include its first only when the text they stand for has its list marker cut off
+    (*marker*). *lines* are the note's.
+    """
+    out: list[Token] = []
+    at = bisect.bisect_right(blocks, start, key=lambda block: _last_line(block, lines))
+    for block in blocks[at:]:
+        first_line, last_line = block.start, _last_line(block, lines)
+        if first_line >= end:
+            break
+        is_list = block.kind in ("bullet_list", "ordered_list")
+        whole = not (marker and is_list and first_line == start)  # else its marker is cut
+        if start <= first_line and last_line <= end and whole:
+            out.extend(tokens[block.first : block.stop])
+            continue
+        if block.kind == "paragraph":
+            piece = _paragraph_lines(tokens, block, max(start, first_line), min(end, last_line))
+        elif is_list:
+            piece = _item_lines(tokens, block, lines, start, end, marker)
+        else:
+            return None
+        if piece is None:
+            return None
+        out.extend(piece)
+    return out or None
+
+
+def _last_line(block: Block, lines: Sequence[str]) -> int:
+    """The line after the block's last line that is not blank (in its container)."""
+    end = min(block.end, len(lines))
+    while end > block.start + 1 and not lines[end - 1].strip(" \t>"):
+        end -= 1
+    return end
+
+
+def _paragraph_lines(
+    tokens: Sequence[Token], block: Block, start: int, end: int
+) -> list[Token] | None:
+    """A paragraph of lines ``start..end`` of the paragraph *block*, or None where the cut
+    is inside a span, or a line would start or end differently alone."""
+    inline = tokens[block.first + 1]
+    children = inline.children or []
+    breaks: list[int] = []
+    depth = 0
+    depths: list[int] = []
+    for index, child in enumerate(children):
+        if child.type in ("softbreak", "hardbreak"):
+            breaks.append(index)
+            depths.append(depth)
+        depth += child.nesting
+    lines = inline.content.split("\n")
+    if len(breaks) != block.end - block.start - 1 or len(lines) != len(breaks) + 1:
+        return None  # a line break inside a code span or an HTML tag: no clean cut
+    first, last = start - block.start, end - block.start  # lines of the paragraph
+    if first and (depths[first - 1] or not _SAFE_START_RE.match(lines[first].lstrip())):
+        return None
+    if last < len(lines):
+        ending = lines[last - 1].rstrip()
+        if depths[last - 1] or ending.endswith("\\") or _TRAILING_ID_RE.search(ending):
+            return None  # alone, a backslash or a block id would end the paragraph
+    begin = breaks[first - 1] + 1 if first else 0
+    stop = breaks[last - 1] if last < len(lines) else len(children)
+    return [
+        tokens[block.first].copy(hidden=False),
+        inline.copy(children=children[begin:stop], content="\n".join(lines[first:last])),
+        tokens[block.first + 2].copy(hidden=False),
+    ]
+
+
+def _item_lines(
+    tokens: Sequence[Token],
+    block: Block,
+    lines: Sequence[str],
+    start: int,
+    end: int,
+    marker: bool,
+) -> list[Token] | None:
+    """The tokens of lines ``start..end`` inside one item of the list *block*."""
+    level = tokens[block.first].level
+    items = [
+        Block(
+            "list_item", index, block_end(tokens, index, block.stop), *(tokens[index].map or (0, 0))
+        )
+        for index in children_of(tokens, block, level + 1, "list_item_open")
+    ]
+    hit = [item for item in items if item.start < end and start < _last_line(item, lines)]
+    if len(hit) != 1 or (hit[0].start >= start and not marker):
+        return None
+    item = hit[0]
+    inner = line_tokens(
+        tokens, top_blocks(tokens, item.first + 1, item.stop - 1), lines, start, end
+    )
+    if inner is None:
+        return None
+    # Alone, the item's paragraphs are no tight list's: shown with their <p>.
+    return [
+        token.copy(hidden=False) if token.hidden and token.level == level + 2 else token
+        for token in inner
+    ]

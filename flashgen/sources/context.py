@@ -5,9 +5,14 @@ from __future__ import annotations
 import hashlib
 import posixpath
 import re
+import textwrap
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from markdown_it.token import Token
+
 from flashgen.config import Config
+from flashgen.markdown.blockid import without_block_id
 from flashgen.markdown.note import ParsedNote
 from flashgen.markdown.render import (
     image_marker,
@@ -16,7 +21,13 @@ from flashgen.markdown.render import (
     render_blocks,
     render_text,
 )
-from flashgen.markdown.source import replace_wikilinks, strip_comments
+from flashgen.markdown.source import (
+    list_marker,
+    replace_wikilinks,
+    strip_comments,
+    strip_list_marker,
+)
+from flashgen.markdown.tokens import Block, block_end, line_tokens, top_blocks
 from flashgen.markdown.wikilink import IMAGE_EXTENSIONS, WikiRef
 from flashgen.model import Card, CardKind, Diagnostic, Severity, SrHistory
 from flashgen.vault.index import VaultIndex, leaves_vault
@@ -30,8 +41,9 @@ def is_image(target: str) -> bool:
     return posixpath.splitext(target)[1].lower() in IMAGE_EXTENSIONS
 
 
-Blocks = tuple[tuple[int, int], ...]
-"""Runs of whole blocks of a note, in order: each the tokens ``note.tokens[first:stop]``."""
+Tokens = Sequence[Token]
+"""Tokens of whole blocks of a note (or of whole lines of its paragraphs, see
+``markdown.tokens.line_tokens``): what a card side made of them shows."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +77,10 @@ class NoteContext:
     """Embedded image not found → the 1-based line it is first embedded on."""
     missing_on_cards: set[str] = field(default_factory=set)
     """Those of :attr:`missing` that a card embeds."""
-    rendered: dict[Blocks, str] = field(default_factory=dict)
-    """The HTML of the blocks rendered so far (a card and its reverse share theirs)."""
+    rendered: dict[int, tuple[Tokens, str]] = field(default_factory=dict)
+    """The HTML of the tokens rendered so far, by ``id`` (with them, so that the id stays
+    theirs): a card and its reverse share theirs."""
+    _blocks: dict[int, list[Block]] = field(default_factory=dict)
 
     def claimed_by_others(self, source: str) -> set[int]:
         """The lines that sources other than *source* own."""
@@ -151,18 +165,18 @@ class NoteContext:
         extra: tuple[tuple[str, str], ...] = (),
         history: SrHistory | None = None,
         family: tuple[str, ...] = (),
-        front_blocks: Blocks | None = None,
-        back_blocks: Blocks | None = None,
+        front_tokens: Tokens | None = None,
+        back_tokens: Tokens | None = None,
     ) -> Card:
         """Build a card of this note: finishes the Markdown and gathers its media.
 
-        A side whose Markdown is the source of whole blocks of the note (*front_blocks*,
-        *back_blocks*) is rendered from their tokens here (:meth:`render`).
+        A side whose Markdown is the source of whole blocks of the note (*front_tokens*,
+        *back_tokens*: their tokens) is rendered from them here (:meth:`render`).
         """
         html = tuple(
             (side, rendered)
-            for side, text, blocks in (("front", front, front_blocks), ("back", back, back_blocks))
-            if blocks is not None and (rendered := self.render(text, blocks)) is not None
+            for side, text, tokens in (("front", front, front_tokens), ("back", back, back_tokens))
+            if tokens and (rendered := self.render(text, tokens)) is not None
         )
         media: list[str] = []
         front = self.finish(front, media)
@@ -185,19 +199,64 @@ class NoteContext:
             key=tuple(map(str, key)),  # plain strings: keys go into state files
         )
 
-    def render(self, markdown: str, blocks: Blocks) -> str | None:
-        """The field HTML of *blocks*, whose source is *markdown* (before :meth:`finish`),
+    def render(self, markdown: str, tokens: Tokens) -> str | None:
+        """The field HTML of *tokens*, whose source is *markdown* (before :meth:`finish`),
         from the note's tokens; None when their tokens are not what the card shows: the
         comments that :meth:`finish` drops are in them, or the deck would not parse it anyway
         (plain text, which renders as itself)."""
         if "<!--" in markdown or "%%" in markdown or is_plain(markdown):
             return None
-        html = self.rendered.get(blocks)
-        if html is None:
-            tokens = self.note.tokens
-            run = [token for first, stop in blocks for token in tokens[first:stop]]
-            html = self.rendered[blocks] = render_blocks(run, self.embed)
+        known = self.rendered.get(id(tokens))
+        if known is not None and known[0] is tokens:
+            return known[1]
+        html = render_blocks(tokens, self.embed)
+        self.rendered[id(tokens)] = (tokens, html)
         return html
+
+    def line_tokens(
+        self, container: int, start: int, end: int, *, marker: bool = False
+    ) -> list[Token] | None:
+        """The tokens of lines ``start..end`` (0-based) of the note's blockquote or callout
+        opened at token *container* (-1: outside any), as ``markdown.tokens.line_tokens``
+        gives them: what those lines show, parsed alone; None when they are no whole blocks
+        and paragraph lines."""
+        note = self.note
+        blocks = self._blocks.get(container)
+        if blocks is None:
+            first, stop = (
+                (0, len(note.tokens))
+                if container < 0
+                else (container + 1, block_end(note.tokens, container) - 1)
+            )
+            blocks = self._blocks[container] = top_blocks(note.tokens, first, stop)
+        return line_tokens(note.tokens, blocks, note.lines, start, end, marker=marker)
+
+    def side_tokens(
+        self,
+        container: int,
+        first: int,
+        lines: Sequence[str],
+        text: str,
+        *,
+        block: str = "",
+        marker: bool = False,
+    ) -> list[Token] | None:
+        """The note's tokens of *lines*, consecutive lines from the 0-based line *first* of
+        the container at token *container* (without its ``>``), when *text*, the card side
+        made of them, is their source as it stands: nothing cut from it but their common
+        indent, the block id *block* and with *marker* the first line's list marker (no
+        heading marker, tag, comment or task box, which their tokens show)."""
+        if not lines:
+            return None
+        raw = list(lines)
+        if marker:
+            found = list_marker(raw[0])
+            if found is None or strip_list_marker(raw[0]) != raw[0][found.end() :]:
+                return None
+            raw[0] = raw[0][found.end() :]
+        if textwrap.dedent(without_block_id("\n".join(raw), block)).strip() != text:
+            return None
+        return self.line_tokens(container, first, first + len(lines), marker=marker)
 
     def embed(self, ref: WikiRef) -> str:
         """The HTML of an embed of the note: what its Markdown after :meth:`finish` renders

@@ -20,8 +20,8 @@ from flashgen.markdown.callout import QUESTION_TYPES
 from flashgen.markdown.source import split_first_paragraph, strip_comments, unquote
 from flashgen.markdown.tokens import block_end, top_blocks
 from flashgen.model import Card, CardKind
-from flashgen.sources.context import Blocks, Extracted, NoteContext
-from flashgen.sources.history import sr_groups, without_sr_comments
+from flashgen.sources.context import Extracted, NoteContext, Tokens
+from flashgen.sources.history import SR_LINE_RE, sr_groups, without_sr_comments
 
 _QUOTE_OPEN = ("blockquote_open", "callout_open")
 _QUOTE_CLOSE = ("blockquote_close", "callout_close")
@@ -68,11 +68,11 @@ def _question_cards(ctx: NoteContext) -> Iterator[Card]:
         title = token.meta["title"].strip()
         context = ctx.note.context_at(index)
         if any(line.strip() in _SEPARATORS for line in lines):
-            yield from _spaced_cards(ctx, title, lines, start + 1, context)
+            yield from _spaced_cards(ctx, title, lines, (index, start + 1), context)
             continue
         body = "\n".join(lines).strip("\n")
         front, back = (title, body) if title else split_first_paragraph(body)
-        front_blocks, back_blocks = _sides(ctx, index, lines, front, bool(title))
+        front_tokens, back_tokens = _sides(ctx, index, lines, front, bool(title))
         if not front.strip() or not back.strip():
             ctx.warn(
                 start + 1,
@@ -91,8 +91,8 @@ def _question_cards(ctx: NoteContext) -> Iterator[Card]:
             line=start + 1,
             context=context,
             key=("block", block) if block else ("qa", front),
-            front_blocks=front_blocks,
-            back_blocks=back_blocks,
+            front_tokens=front_tokens,
+            back_tokens=back_tokens,
         )
         ctx.warn_if_long(card)
         yield card
@@ -100,14 +100,14 @@ def _question_cards(ctx: NoteContext) -> Iterator[Card]:
 
 def _sides(
     ctx: NoteContext, index: int, lines: list[str], front: str, titled: bool
-) -> tuple[Blocks | None, Blocks | None]:
-    """The blocks of the callout opened at token *index* that are its card's front and
+) -> tuple[Tokens | None, Tokens | None]:
+    """The tokens of the callout opened at token *index* that are its card's front and
     back: with a title, the back is the whole content; without, the first paragraph asks
     (when it is what the card's *front* is: a paragraph that ends at a blank line)."""
     tokens = ctx.note.tokens
     close = block_end(tokens, index) - 1
     if titled:
-        return None, ((index + 1, close),)
+        return None, tokens[index + 1 : close]
     blocks = top_blocks(tokens, index + 1, close)
     if len(blocks) < 2 or blocks[0].kind != "paragraph":
         return None, None
@@ -115,7 +115,7 @@ def _sides(
     own = "\n".join(lines[blocks[0].start - first : blocks[0].end - first])
     if own != front or lines[blocks[0].end - first].strip():
         return None, None
-    return ((blocks[0].first, blocks[0].stop),), ((blocks[1].first, close),)
+    return tokens[blocks[0].first : blocks[0].stop], tokens[blocks[1].first : close]
 
 
 def not_a_question(front: str, back: str) -> str | None:
@@ -146,9 +146,17 @@ def _plain(markdown: str) -> str:
 
 
 def _spaced_cards(
-    ctx: NoteContext, title: str, lines: list[str], line: int, context: tuple[str, ...]
+    ctx: NoteContext,
+    title: str,
+    lines: list[str],
+    where: tuple[int, int],
+    context: tuple[str, ...],
 ) -> Iterator[Card]:
-    """The obsidian-spaced-repetition card a callout holds: ``front`` / ``?`` / ``back``."""
+    """The obsidian-spaced-repetition card a callout holds: ``front`` / ``?`` / ``back``.
+
+    *lines* are the callout's content, without its ``>``; *where* is its opening
+    token and the line *lines* start on."""
+    callout, line = where
     at = next(i for i, text in enumerate(lines) if text.strip() in _SEPARATORS)
     reversed_ = _SEPARATORS[lines[at].strip()]
     groups = sr_groups("\n".join(lines))
@@ -160,6 +168,8 @@ def _spaced_cards(
         ctx.warn(line, f"question callout has no {side} its '{lines[at].strip()}' line")
         return
     family = ("pair", str(line)) if reversed_ else ()
+    asks = _lines_tokens(ctx, callout, line, lines[:at], front)
+    answers = _lines_tokens(ctx, callout, line + at + 1, lines[at + 1 :], below)
     yield ctx.card(
         CardKind.BASIC,
         front,
@@ -169,6 +179,8 @@ def _spaced_cards(
         key=("basic", front),
         history=groups[0] if groups else None,
         family=family,
+        front_tokens=asks,
+        back_tokens=answers,
     )
     if reversed_:
         yield ctx.card(
@@ -180,7 +192,24 @@ def _spaced_cards(
             key=("reversed", below),
             history=groups[1] if len(groups) > 1 else None,
             family=family,
+            front_tokens=answers,
+            back_tokens=asks,
         )
+
+
+def _lines_tokens(
+    ctx: NoteContext, callout: int, line: int, lines: list[str], text: str
+) -> Tokens | None:
+    """The note's tokens of *lines* of the callout at token *callout* (the first on the
+    note's 0-based *line*), when the card side *text* is their source; blank lines and
+    scheduling comments around them left out."""
+    kept = [
+        i for i, source in enumerate(lines) if source.strip() and not SR_LINE_RE.fullmatch(source)
+    ]
+    if not kept:
+        return None
+    first, stop = kept[0], kept[-1] + 1
+    return ctx.side_tokens(callout, line + first, lines[first:stop], text)
 
 
 def _last_block_id(ctx: NoteContext, first: int, end: int) -> str:

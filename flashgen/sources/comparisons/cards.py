@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
+from markdown_it.token import Token
+
+from flashgen.markdown.render import is_plain
 from flashgen.model import Card, CardKind
 from flashgen.sources.comparisons.names import facts_alike, names_item
 from flashgen.sources.comparisons.sections import (
@@ -65,6 +68,25 @@ def item_front(item: Item, others: Sequence[str]) -> str:
     return f"What characterises **{item.label}** compared with {join_names(others, 'and')}?"
 
 
+def item_front_tokens(item: Item, others: Sequence[str]) -> list[Token] | None:
+    """The tokens :func:`item_front` parses into, made without parsing it: when the names
+    are plain text (``markdown.render.is_plain``), bold the label and nothing else."""
+    if not all(map(is_plain, (item.label, *others))):
+        return None
+    parts = (
+        Token("text", "", 0, content="What characterises "),
+        Token("strong_open", "strong", 1, markup="**"),
+        Token("text", "", 0, content=item.label),
+        Token("strong_close", "strong", -1, markup="**"),
+        Token("text", "", 0, content=f" compared with {join_names(others, 'and')}?"),
+    )
+    return [
+        Token("paragraph_open", "p", 1, block=True),
+        Token("inline", "", 0, children=list(parts), block=True),
+        Token("paragraph_close", "p", -1, block=True),
+    ]
+
+
 def which_front(comp: Comparison, fact: Fact) -> str:
     """``A, B or C: which one? — fact``"""
     options = join_names([name.text for name in comp.names], "or")
@@ -99,7 +121,8 @@ def item_cards(ctx: NoteContext, comp: Comparison, items: Sequence[Item]) -> Ite
             key=("comparison-item", comp.key, comp.names[item.name].key),
             family=("comparison", str(comp.heading.line)),
             extra=(("title", comp.title), ("item", item.label), ("others", ", ".join(others))),
-            back_blocks=tuple(item.runs) if item.runs else None,
+            front_tokens=item_front_tokens(item, others),
+            back_tokens=item.tokens,
         )
         ctx.warn_if_long(card)
         yield card
@@ -188,7 +211,7 @@ def difference_card(ctx: NoteContext, comp: Comparison) -> Card | None:
         context=comp.context,
         key=("comparison-difference", comp.key),
         extra=(("title", comp.title), ("item", ""), ("others", "")),
-        back_blocks=(run,) if (run := token_run(ctx.note, body, comp.first, stop)) else None,
+        back_tokens=token_run(ctx.note, body, comp.first, stop),
     )
 
 

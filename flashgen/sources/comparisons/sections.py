@@ -33,6 +33,7 @@ from flashgen.markdown.tokens import (
     children_text,
     first_inline,
     inline_text,
+    line_tokens,
     table_rows,
     top_blocks,
     top_level_source,
@@ -152,30 +153,32 @@ class Item:
     """Markdown pieces of its back, in note order."""
     facts: list[Fact] = field(default_factory=list)
     """Its bullet facts."""
-    runs: list[tuple[int, int]] | None = field(default_factory=list)
-    """The tokens (first, stop) of the note that its back's pieces are the source of, in
-    order; None when a piece is no such run (a label cut off, a table's cells)."""
+    tokens: list[Token] | None = field(default_factory=list)
+    """The note's tokens that its back's pieces are the source of, in order; None when a
+    piece is not (a label cut off a line, a table's cells)."""
 
     @property
     def back(self) -> str:
         """The item card's back."""
         return "\n\n".join(chunk for chunk in self.chunks if chunk.strip())
 
-    def add(self, chunk: str, run: tuple[int, int] | None = None) -> None:
-        """Add a piece of the back, the source of the tokens *run* of the note (if it is)."""
+    def add(self, chunk: str, tokens: Sequence[Token] | None = None) -> None:
+        """Add a piece of the back, the source of the note's *tokens* (if it is)."""
         self.chunks.append(chunk)
         if not chunk.strip():
             return
-        if run is None:
-            self.runs = None
-        elif self.runs is not None:
-            self.runs.append(run)
+        if tokens is None:
+            self.tokens = None
+        elif self.tokens is not None:
+            self.tokens.extend(tokens)
 
     def extend(self, other: Item) -> None:
         """Add the pieces and facts of *other* (the same item, found elsewhere)."""
         self.chunks.extend(other.chunks)
         self.facts.extend(other.facts)
-        self.runs = None if self.runs is None or other.runs is None else self.runs + other.runs
+        self.tokens = (
+            None if self.tokens is None or other.tokens is None else self.tokens + other.tokens
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -422,9 +425,8 @@ def items_from_list(
     for index, lead in found:
         assert lead.name is not None
         start, end = tokens[index].map or (0, 0)
-        body = dedent_list_item(list(note.lines[start:end]))
         item = Item(lead.name, lead.label, start + 1)
-        item.add(strip_label(body) if lead.is_label else body)
+        item.add(*_item_chunk(note, block, lead, start, end))
         stop = next((i for i in opens if i > index), block.stop)
         nested = top_blocks(tokens, index + 1, stop - 1)
         item.facts.extend(facts_of(note, [b for b in nested if b.kind == "bullet_list"]))
@@ -498,17 +500,35 @@ def section_source(note: ParsedNote, start: int, end: int) -> str:
     return "\n".join(note.lines[start:end]).strip("\n")
 
 
-def _block_chunk(note: ParsedNote, block: Block) -> tuple[str, tuple[int, int] | None]:
+def _block_chunk(note: ParsedNote, block: Block) -> tuple[str, Sequence[Token] | None]:
     """The source of a block of the section, and its tokens when at the note's top level."""
     text = section_source(note, block.start, block.end)
     return text, token_run(note, text, block.first, block.stop)
 
 
-def token_run(note: ParsedNote, text: str, first: int, stop: int) -> tuple[int, int] | None:
-    """``(first, stop)`` when *text* is the source of the note's top-level blocks
-    ``tokens[first:stop]`` (what a card shows of them is then theirs), else None."""
+def _item_chunk(
+    note: ParsedNote, block: Block, lead: Lead, start: int, end: int
+) -> tuple[str, Sequence[Token] | None]:
+    """The back of the item of the list *block* on lines ``start..end``: the item without
+    its marker, or without its label when that fills the first line; and its tokens."""
+    body = dedent_list_item(list(note.lines[start:end]))
+    if note.tokens[block.first].level:
+        return (strip_label(body) if lead.is_label else body), None  # its lines hold "> "
+    if not lead.is_label:
+        return body, line_tokens(note.tokens, [block], note.lines, start, end, marker=True)
+    text = strip_label(body)
+    if text != body.partition("\n")[2].strip("\n"):
+        return text, None  # the label is cut off a line
+    return text, line_tokens(note.tokens, [block], note.lines, start + 1, end)
+
+
+def token_run(note: ParsedNote, text: str, first: int, stop: int) -> Sequence[Token] | None:
+    """The note's top-level blocks ``tokens[first:stop]`` when *text* is their source
+    (what a card shows of them is then theirs), else None."""
     source = top_level_source(note.tokens, note.lines, first, stop)
-    return (first, stop) if source is not None and source.strip() == text.strip() else None
+    if source is None or source.strip() != text.strip():
+        return None
+    return note.tokens[first:stop]
 
 
 _LABEL_RE = re.compile(
