@@ -56,9 +56,15 @@ _PLAIN = re.compile(rf"(?:[^\W\d_](?:[^{_SPECIAL}]*[^\s{_SPECIAL}])?)?")
 letter (no list, heading, quote, fence or HTML block), ends without a space (which a
 paragraph would strip) and holds none of ``_SPECIAL``. Headings and short answers
 mostly are such text, and skip the parser."""
-_INLINE_SPECIAL = re.compile(r"[\\`*_\[\]!<>&$=~^#{}|%\x00-\x1f]")
-"""Characters that may make a text more than itself when rendered inline; a text without
-any renders as itself, escaped."""
+_SHOWN_AS_IS = re.compile(r"(?!\d{1,9}[.)](?:\s|$))[^\W_][^\\`*_\[\]!<&$=~^#{}|%\x00-\x1f]*")
+"""A link's text that renders as itself wherever a card's Markdown holds it: it starts
+with a letter or a digit (no list marker) and holds nothing Markdown, an Obsidian plugin
+or HTML reads (``>`` is text but at the start of a line)."""
+
+
+class Unrenderable(Exception):
+    """What a card side shows depends on where its text sits in its Markdown: the side is
+    rendered from its Markdown instead (see :func:`render_blocks`)."""
 
 
 @cache
@@ -93,24 +99,28 @@ def lone_paragraph(html: str) -> str:
     return html
 
 
-def render_blocks(tokens: Sequence[Token], embed: Embedder) -> str:
+def render_blocks(tokens: Sequence[Token], embed: Embedder) -> str | None:
     """The field HTML of *tokens*, whole blocks of a note, with markers for :func:`fill`.
 
     It is what ``anki.fields.to_html`` gives for the Markdown of those blocks, where
     *embed* says what each embed shows as the card's Markdown would (the vault's image,
-    a missing one, a note's name).
+    a missing one, a note's name). None when a link's or an embed's text would render
+    differently there, depending on the text around it (:class:`Unrenderable`).
     """
     md = field_parser()
-    html: str = md.renderer.render(tokens, md.options, {_EMBED_KEY: embed})
+    try:
+        html: str = md.renderer.render(tokens, md.options, {_EMBED_KEY: embed})
+    except Unrenderable:
+        return None
     return lone_paragraph(html.strip("\n"))
 
 
-def render_text(markdown: str) -> str:
-    """One line of *markdown* rendered inline (a link's text, in a card's Markdown)."""
-    if _INLINE_SPECIAL.search(markdown) is None:
-        return escapeHtml(markdown)
-    html: str = field_parser().renderInline(markdown, {})
-    return html
+def text_html(text: str) -> str:
+    """The HTML of a link's or an embed's *text* in a card's Markdown, where it renders
+    as itself; :class:`Unrenderable` elsewhere."""
+    if _SHOWN_AS_IS.fullmatch(text) is None:
+        raise Unrenderable(text)
+    return escapeHtml(text)
 
 
 def image_marker(path: str, width: int | None, height: int | None) -> str:
@@ -206,7 +216,7 @@ def _render_wikilink(
     self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
 ) -> str:
     if _EMBED_KEY in env:  # a card's Markdown has the link's text in its place
-        return render_text(tokens[idx].content)
+        return text_html(tokens[idx].content)
     return escape(tokens[idx].content)
 
 

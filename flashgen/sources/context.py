@@ -15,11 +15,12 @@ from flashgen.config import Config
 from flashgen.markdown.blockid import without_block_id
 from flashgen.markdown.note import ParsedNote
 from flashgen.markdown.render import (
+    Unrenderable,
     image_marker,
     is_plain,
     missing_image,
     render_blocks,
-    render_text,
+    text_html,
 )
 from flashgen.markdown.source import (
     list_marker,
@@ -208,9 +209,9 @@ class NoteContext:
             return None
         known = self.rendered.get(id(tokens))
         if known is not None and known[0] is tokens:
-            return known[1]
+            return known[1] or None
         html = render_blocks(tokens, self.embed)
-        self.rendered[id(tokens)] = (tokens, html)
+        self.rendered[id(tokens)] = (tokens, html or "")
         return html
 
     def line_tokens(
@@ -263,9 +264,9 @@ class NoteContext:
         as (an image marker for an image of the vault)."""
         found = self.resolved.get(ref.target)
         if is_drawing(ref.target) and (found is None or not is_image(found)):
-            return render_text(_drawing_text(ref.target))
+            raise Unrenderable(ref.target)  # its emphasis depends on the text around it
         if found is None or not is_image(found):
-            return missing_image(ref.target) if is_image(ref.target) else render_text(ref.display)
+            return missing_image(ref.target) if is_image(ref.target) else text_html(ref.display)
         return image_marker(found, ref.width, ref.height)
 
     def family_id(self, block: tuple[str, ...]) -> str:
