@@ -28,7 +28,7 @@ from tests.helpers import PNG
 
 FIXTURES = REPO / "tests" / "fixtures"
 
-AWKWARD = {
+AWKWARD: dict[str, str | bytes] = {
     "Spaced.md": """---
 tags: [flashcards]
 ---
