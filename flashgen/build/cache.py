@@ -339,8 +339,11 @@ class LinkRecorder(VaultIndex):
 
     @classmethod
     def of(cls, vault: VaultIndex) -> LinkRecorder:
-        """A recorder over the files of *vault*."""
-        return cls(root=vault.root, files=vault.files, settings=vault.settings)
+        """A recorder over the files of *vault*, sharing its index of file names (built
+        once, not once per recorder: a small vault reads its notes one recorder each)."""
+        return cls(
+            root=vault.root, files=vault.files, settings=vault.settings, _by_name=vault._by_name
+        )
 
     def resolve(self, target: str, from_note: str) -> str | None:
         """Resolve as :meth:`VaultIndex.resolve` does, and remember the answer."""
