@@ -121,11 +121,11 @@ class Card:
     cloze passage, a card and its reverse, the cards of one comparison section. Set by
     the sources from the note and the block; the same within a build, not across edits
     (it is no identity). ``""``: the card has no siblings."""
-    html: tuple[tuple[str, str], ...] = field(default=(), repr=False)
-    """The HTML of the sides (``"front"``, ``"back"``) rendered from the note's tokens as
-    it was read (see :mod:`flashgen.markdown.render`): the deck fills in its images and
-    line breaks rather than render their Markdown again. A side not here is rendered
-    from its Markdown."""
+    html: tuple[str, ...] = field(default=(), repr=False)
+    """``(front, back)``: the HTML of the sides rendered from the note's tokens as it was
+    read (see :mod:`flashgen.markdown.render`), which the deck fills in with images and
+    line breaks rather than render their Markdown again; ``""`` for a side rendered from
+    its Markdown, and ``()`` for a card with neither."""
     key: tuple[str, ...] = field(default=(), repr=False, compare=False)
     """What identifies the card within its note; the identity stage derives ``id`` from it."""
 
@@ -180,10 +180,9 @@ class Card:
 
     def rendered(self, side: str) -> str | None:
         """The HTML of *side* (``"front"`` or ``"back"``) rendered from the note, if any."""
-        for name, html in self.html:
-            if name == side:
-                return html
-        return None
+        if not self.html:
+            return None
+        return self.html[side == "back"] or None
 
     def to_record(self) -> Record:
         """The card as plain values: ``(id, *content(), key)``; :meth:`from_record` reads it."""
@@ -225,7 +224,8 @@ class Card:
             and _str_tuple(media)
             and _str_tuple(key)
             and _str_pairs(extra)
-            and _str_pairs(html)
+            and _str_tuple(html)
+            and len(html) in (0, 2)
         ):
             raise ValueError("a card record field has the wrong type")
         history = None

@@ -175,9 +175,8 @@ class NoteContext:
         *back_tokens*: their tokens) is rendered from them here (:meth:`render`).
         """
         html = tuple(
-            (side, rendered)
-            for side, text, tokens in (("front", front, front_tokens), ("back", back, back_tokens))
-            if tokens and (rendered := self.render(text, tokens)) is not None
+            (tokens and self.render(text, tokens)) or ""
+            for text, tokens in ((front, front_tokens), (back, back_tokens))
         )
         media: list[str] = []
         front = self.finish(front, media)
@@ -196,7 +195,7 @@ class NoteContext:
             extra=extra,
             history=history,
             family=self.family_id(family) if family else "",
-            html=html,
+            html=html if any(html) else (),
             key=tuple(map(str, key)),  # plain strings: keys go into state files
         )
 
