@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from anki.collection import Collection  # before anki.cards: alone, that is a circular import
 
 from anki.cards import CardId  # isort: skip
@@ -35,6 +37,14 @@ NOTE = "Bio/Heart.md"
 PASSAGE = "The ==aorta== leaves the ==left ventricle==."
 
 
+@pytest.fixture
+def col(tmp_path: Path) -> Iterator[Collection]:
+    """An empty Anki collection, closed after the test."""
+    collection = open_collection(tmp_path / "anki")
+    yield collection
+    collection.close()
+
+
 def heart(*paragraphs: str) -> dict[str, str | bytes]:
     return {NOTE: "---\ntags: flashcards\n---\n# Heart\n\n" + "\n\n".join(paragraphs) + "\n"}
 
@@ -53,45 +63,32 @@ def answer(col: Collection, card_id: int) -> str:
 
 
 def test_a_passage_is_one_note_and_a_deletion_added_in_front_keeps_the_reviewed_cards(
-    make_vault: MakeVault, tmp_path: Path
+    make_vault: MakeVault, tmp_path: Path, col: Collection
 ) -> None:
     vault = make_vault(heart(PASSAGE))
-    col = open_collection(tmp_path / "anki")
-    try:
-        import_apkg(col, build_deck(vault, tmp_path / "out"))
-        note = only(col, "flashgen Cloze")
-        assert len(notes_by_guid(col)) == 1 and len(note.card_ids) == 2
-        asked = {card_id: question(col, card_id) for card_id in note.card_ids}
-        assert sorted(asked.values()) == [
-            "Heart The [...] leaves the left ventricle.",
-            "Heart The aorta leaves the [...].",
-        ]
-        for card_id in note.card_ids:
-            review(col, card_id)
-        logs = {card_id: revlog(col, card_id) for card_id in note.card_ids}
-
-        (vault / NOTE).write_text(
-            (vault / NOTE)
-            .read_text()
-            .replace("The ==aorta==", "==Oxygenated== blood: the ==aorta==")
-        )
-        log = import_apkg(col, build_deck(vault, tmp_path / "out")).log
-
-        assert (len(log.new), len(log.updated)) == (0, 1)
-        after = only(col, "flashgen Cloze")
-        assert after.guid == note.guid and set(note.card_ids) < set(after.card_ids)
-        for card_id in note.card_ids:
-            assert revlog(col, card_id) == logs[card_id]
-            assert question(col, card_id) == asked[card_id].replace(
-                "The ", "Oxygenated blood: the "
-            )
-        (new,) = set(after.card_ids) - set(note.card_ids)
-        assert question(col, new) == "Heart [...] blood: the aorta leaves the left ventricle."
-        assert after.fields["Text"] == (
-            "{{c3::Oxygenated}} blood: the {{c1::aorta}} leaves the {{c2::left ventricle}}."
-        )
-    finally:
-        col.close()
+    import_apkg(col, build_deck(vault, tmp_path / "out"))
+    note = only(col, "flashgen Cloze")
+    assert len(notes_by_guid(col)) == 1 and len(note.card_ids) == 2
+    asked = {card_id: question(col, card_id) for card_id in note.card_ids}
+    assert sorted(asked.values()) == [
+        "Heart The [...] leaves the left ventricle.",
+        "Heart The aorta leaves the [...].",
+    ]
+    for card_id in note.card_ids:
+        review(col, card_id)
+    logs = {card_id: revlog(col, card_id) for card_id in note.card_ids}
+    (vault / NOTE).write_text((vault / NOTE).read_text().replace("The", "==Blood== from the"))
+    log = import_apkg(col, build_deck(vault, tmp_path / "out")).log
+    assert (len(log.new), len(log.updated)) == (0, 1)
+    after = only(col, "flashgen Cloze")
+    assert after.guid == note.guid and set(note.card_ids) < set(after.card_ids)
+    assert {card_id: revlog(col, card_id) for card_id in note.card_ids} == logs
+    (added,) = set(after.card_ids) - set(note.card_ids)
+    assert question(col, added) == "Heart [...] from the aorta leaves the left ventricle."
+    assert sorted(question(col, card_id) for card_id in note.card_ids) == [
+        "Heart Blood from the [...] leaves the left ventricle.",
+        "Heart Blood from the aorta leaves the [...].",
+    ]
 
 
 def test_a_removed_deletion_frees_no_number_and_takes_its_own_back(
@@ -118,7 +115,7 @@ def test_a_removed_deletion_frees_no_number_and_takes_its_own_back(
 
 
 def test_hints_math_and_curly_clozes_as_anki_shows_them(
-    make_vault: MakeVault, tmp_path: Path
+    make_vault: MakeVault, tmp_path: Path, col: Collection
 ) -> None:
     vault = make_vault(
         heart(
@@ -126,60 +123,52 @@ def test_hints_math_and_curly_clozes_as_anki_shows_them(
             "A {{c1::dog}} is a {{c2::chien::noun}}, and a {{c1::cat}} is a chat.",
         )
     )
-    col = open_collection(tmp_path / "anki")
-    try:
-        import_apkg(col, build_deck(vault, tmp_path / "out"))
-        shown = sorted(
-            (question(col, card_id), answer(col, card_id))
-            for note in notes_by_guid(col).values()
-            for card_id in note.card_ids
-        )
-        assert len(notes_by_guid(col)) == 2
-        assert shown == [
-            (
-                "Heart A [...] is a chien, and a [...] is a chat.",
-                "Heart A dog is a chien, and a cat is a chat. Bio/Heart.md:8",
-            ),
-            (
-                "Heart A dog is a [noun], and a cat is a chat.",
-                "Heart A dog is a chien, and a cat is a chat. Bio/Heart.md:8",
-            ),
-            (
-                "Heart The [vessel] carries \\(x^{a_{b} }\\) litres.",
-                "Heart The aorta carries \\(x^{a_{b} }\\) litres. Bio/Heart.md:6",
-            ),
-            (
-                "Heart The aorta carries [...] litres.",
-                "Heart The aorta carries \\(x^{a_{b} }\\) litres. Bio/Heart.md:6",
-            ),
-        ]
-    finally:
-        col.close()
+    import_apkg(col, build_deck(vault, tmp_path / "out"))
+    shown = sorted(
+        (question(col, card_id), answer(col, card_id))
+        for note in notes_by_guid(col).values()
+        for card_id in note.card_ids
+    )
+    assert len(notes_by_guid(col)) == 2
+    assert shown == [
+        (
+            "Heart A [...] is a chien, and a [...] is a chat.",
+            "Heart A dog is a chien, and a cat is a chat. Bio/Heart.md:8",
+        ),
+        (
+            "Heart A dog is a [noun], and a cat is a chat.",
+            "Heart A dog is a chien, and a cat is a chat. Bio/Heart.md:8",
+        ),
+        (
+            "Heart The [vessel] carries \\(x^{a_{b} }\\) litres.",
+            "Heart The aorta carries \\(x^{a_{b} }\\) litres. Bio/Heart.md:6",
+        ),
+        (
+            "Heart The aorta carries [...] litres.",
+            "Heart The aorta carries \\(x^{a_{b} }\\) litres. Bio/Heart.md:6",
+        ),
+    ]
 
 
 def test_a_two_way_card_is_one_note_of_two_sibling_cards(
-    make_vault: MakeVault, tmp_path: Path
+    make_vault: MakeVault, tmp_path: Path, col: Collection
 ) -> None:
     vault = make_vault(heart("France:::Paris", "Which river flows through Cairo?\n??\nThe Nile"))
-    col = open_collection(tmp_path / "anki")
-    try:
-        import_apkg(col, build_deck(vault, tmp_path / "out"))
-        notes = notes_by_guid(col)
-        assert {note.notetype for note in notes.values()} == {"flashgen Q/A reversible"}
-        asked = sorted(
-            (question(col, card_id), answer(col, card_id).split(" ")[-1])
-            for note in notes.values()
-            for card_id in note.card_ids
-        )
-        assert len(notes) == 2
-        assert [q for q, _a in asked] == [
-            "Heart France",
-            "Heart Paris",
-            "Heart The Nile",
-            "Heart Which river flows through Cairo?",
-        ]
-    finally:
-        col.close()
+    import_apkg(col, build_deck(vault, tmp_path / "out"))
+    notes = notes_by_guid(col)
+    assert {note.notetype for note in notes.values()} == {"flashgen Q/A reversible"}
+    asked = sorted(
+        (question(col, card_id), answer(col, card_id).split(" ")[-1])
+        for note in notes.values()
+        for card_id in note.card_ids
+    )
+    assert len(notes) == 2
+    assert [q for q, _a in asked] == [
+        "Heart France",
+        "Heart Paris",
+        "Heart The Nile",
+        "Heart Which river flows through Cairo?",
+    ]
 
 
 def test_the_quiz_still_has_one_card_per_deletion_and_side(
@@ -194,24 +183,20 @@ def test_the_quiz_still_has_one_card_per_deletion_and_side(
 
 
 def test_an_obsidian_to_anki_cloze_keeps_its_back_extra(
-    make_vault: MakeVault, tmp_path: Path
+    make_vault: MakeVault, tmp_path: Path, col: Collection
 ) -> None:
     block = "START\nCloze\nText: {{c1::Canberra}} is the capital of {{c2::Australia}}.\n"
     vault = make_vault({"Geo.md": block + "Back Extra: Not Sydney.\nEND\n"})
-    col = open_collection(tmp_path / "anki")
-    try:
-        import_apkg(col, build_deck(vault, tmp_path / "out"))
-        note = only(col, "flashgen Cloze")
-        assert note.fields["Back Extra"] == "Not Sydney."
-        assert [answer(col, card_id) for card_id in note.card_ids] == [
-            "Canberra is the capital of Australia. Not Sydney. Geo.md:1"
-        ] * 2
-    finally:
-        col.close()
+    import_apkg(col, build_deck(vault, tmp_path / "out"))
+    note = only(col, "flashgen Cloze")
+    assert note.fields["Back Extra"] == "Not Sydney."
+    assert [answer(col, card_id) for card_id in note.card_ids] == [
+        "Canberra is the capital of Australia. Not Sydney. Geo.md:1"
+    ] * 2
 
 
 def test_a_deck_of_one_note_per_deletion_is_followed_by_the_cloze_note(
-    make_vault: MakeVault, tmp_path: Path
+    make_vault: MakeVault, tmp_path: Path, col: Collection
 ) -> None:
     """Decks built before kept a note per deletion, whose GUID was the card's id: the
     cloze note's GUID differs, so the import succeeds and the old notes stay."""
@@ -219,14 +204,10 @@ def test_a_deck_of_one_note_per_deletion_is_followed_by_the_cloze_note(
     cards = collect(vault, save=False).cards
     old = [dataclasses.replace(card, extra=(), family="") for card in cards]
     timestamp = 1_700_000_000.0
-    col = open_collection(tmp_path / "anki")
-    try:
-        import_apkg(col, write_apkg_at(old, tmp_path / "old.apkg", vault, timestamp))
-        import_apkg(col, write_apkg_at(cards, tmp_path / "new.apkg", vault, timestamp + 60))
-        kinds = sorted(note.notetype for note in notes_by_guid(col).values())
-        assert kinds == ["flashgen Cloze", "flashgen Q/A", "flashgen Q/A"]
-    finally:
-        col.close()
+    import_apkg(col, write_apkg_at(old, tmp_path / "old.apkg", vault, timestamp))
+    import_apkg(col, write_apkg_at(cards, tmp_path / "new.apkg", vault, timestamp + 60))
+    kinds = sorted(note.notetype for note in notes_by_guid(col).values())
+    assert kinds == ["flashgen Cloze", "flashgen Q/A", "flashgen Q/A"]
 
 
 def write_apkg_at(cards: list[Card], out: Path, vault: Path, timestamp: float) -> Path:
@@ -235,35 +216,27 @@ def write_apkg_at(cards: list[Card], out: Path, vault: Path, timestamp: float) -
 
 
 def test_a_deleted_passage_stays_one_note_tagged_removed(
-    make_vault: MakeVault, tmp_path: Path
+    make_vault: MakeVault, tmp_path: Path, col: Collection
 ) -> None:
     vault = make_vault(heart(PASSAGE, "Kenya::Nairobi"))
-    col = open_collection(tmp_path / "anki")
-    try:
-        import_apkg(col, build_deck(vault, tmp_path / "out"))
-        note = only(col, "flashgen Cloze")
-        (vault / NOTE).write_text((vault / NOTE).read_text().replace(PASSAGE, "Gone."))
-        log = import_apkg(col, build_deck(vault, tmp_path / "out")).log
-        assert (len(log.new), len(log.updated)) == (0, 1)
-        after = only(col, "flashgen Cloze")
-        assert after.guid == note.guid and after.card_ids == note.card_ids
-        assert "flashgen::removed" in after.tags
-    finally:
-        col.close()
+    import_apkg(col, build_deck(vault, tmp_path / "out"))
+    note = only(col, "flashgen Cloze")
+    (vault / NOTE).write_text((vault / NOTE).read_text().replace(PASSAGE, "Gone."))
+    log = import_apkg(col, build_deck(vault, tmp_path / "out")).log
+    assert (len(log.new), len(log.updated)) == (0, 1)
+    after = only(col, "flashgen Cloze")
+    assert after.guid == note.guid and after.card_ids == note.card_ids
+    assert "flashgen::removed" in after.tags
 
 
 def test_a_deletion_removed_from_a_live_passage_is_no_note_of_its_own(
-    make_vault: MakeVault, tmp_path: Path
+    make_vault: MakeVault, tmp_path: Path, col: Collection
 ) -> None:
     vault = make_vault(heart(PASSAGE))
-    col = open_collection(tmp_path / "anki")
-    try:
-        import_apkg(col, build_deck(vault, tmp_path / "out"))
-        (vault / NOTE).write_text((vault / NOTE).read_text().replace("==aorta==", "aorta"))
-        import_apkg(col, build_deck(vault, tmp_path / "out"))
-        assert [note.notetype for note in notes_by_guid(col).values()] == ["flashgen Cloze"]
-        assert only(col, "flashgen Cloze").fields["Text"] == (
-            "The aorta leaves the {{c2::left ventricle}}."
-        )
-    finally:
-        col.close()
+    import_apkg(col, build_deck(vault, tmp_path / "out"))
+    (vault / NOTE).write_text((vault / NOTE).read_text().replace("==aorta==", "aorta"))
+    import_apkg(col, build_deck(vault, tmp_path / "out"))
+    assert [note.notetype for note in notes_by_guid(col).values()] == ["flashgen Cloze"]
+    assert only(col, "flashgen Cloze").fields["Text"] == (
+        "The aorta leaves the {{c2::left ventricle}}."
+    )
