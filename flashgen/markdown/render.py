@@ -72,18 +72,8 @@ def field_parser(line_breaks: bool = False) -> MarkdownIt:
     """The Obsidian parser with the field render rules; built once per *line_breaks*
     (a single newline inside a paragraph is then a ``<br>``), never changed afterwards."""
     md = make_parser(breaks=line_breaks)
-    md.add_render_rule("math_inline", _render_math_inline)
-    md.add_render_rule("math_inline_double", _render_math_display)
-    md.add_render_rule("math_block", _render_math_block)
-    md.add_render_rule("math_block_label", _render_math_block)
-    md.add_render_rule("embed", _render_embed)
-    md.add_render_rule("image", _render_image)
-    md.add_render_rule("wikilink", _render_wikilink)
-    md.add_render_rule("tag", _render_tag)
-    md.add_render_rule("block_id", _render_nothing)
-    md.add_render_rule("softbreak", _render_softbreak)
-    md.add_render_rule("paragraph_open", _render_paragraph)
-    md.add_render_rule("paragraph_close", _render_paragraph)
+    for kind, rule in _RULES.items():
+        md.add_render_rule(kind, rule)
     return md
 
 
@@ -251,6 +241,23 @@ def _render_softbreak(
         return _SOFT_BREAK
     html: str = self.softbreak(tokens, idx, options, env)
     return html
+
+
+_RULES = {
+    "math_inline": _render_math_inline,
+    "math_inline_double": _render_math_display,
+    "math_block": _render_math_block,
+    "math_block_label": _render_math_block,
+    "embed": _render_embed,
+    "image": _render_image,
+    "wikilink": _render_wikilink,
+    "tag": _render_tag,
+    "block_id": _render_nothing,
+    "softbreak": _render_softbreak,
+    "paragraph_open": _render_paragraph,
+    "paragraph_close": _render_paragraph,
+}
+"""The field render rules, by token type."""
 
 
 def _meta(token: Token, key: str) -> Any:
