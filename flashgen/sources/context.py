@@ -1,4 +1,5 @@
-"""What every card source shares: the note in hand, Markdown slicing and finishing."""
+"""What every card source shares: the note in hand, Markdown slicing and finishing, and
+rendering a card side that is whole blocks of the note from the note's tokens."""
 
 from __future__ import annotations
 

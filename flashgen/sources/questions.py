@@ -72,7 +72,6 @@ def _question_cards(ctx: NoteContext) -> Iterator[Card]:
             continue
         body = "\n".join(lines).strip("\n")
         front, back = (title, body) if title else split_first_paragraph(body)
-        front_tokens, back_tokens = _sides(ctx, index, lines, front, bool(title))
         if not front.strip() or not back.strip():
             ctx.warn(
                 start + 1,
@@ -84,6 +83,7 @@ def _question_cards(ctx: NoteContext) -> Iterator[Card]:
             ctx.warn(start + 1, problem)
             continue
         block = _last_block_id(ctx, start + 1, end)
+        front_tokens, back_tokens = _sides(ctx, index, lines, front, bool(title))
         card = ctx.card(
             CardKind.QA,
             front,
@@ -154,8 +154,8 @@ def _spaced_cards(
 ) -> Iterator[Card]:
     """The obsidian-spaced-repetition card a callout holds: ``front`` / ``?`` / ``back``.
 
-    *lines* are the callout's content, without its ``>``; *where* is its opening
-    token and the line *lines* start on."""
+    *lines* are the callout's content, without its ``>``; *where* is its opening token
+    and the 0-based line *lines* start on (which is the callout's 1-based line)."""
     callout, line = where
     at = next(i for i, text in enumerate(lines) if text.strip() in _SEPARATORS)
     reversed_ = _SEPARATORS[lines[at].strip()]

@@ -29,6 +29,10 @@ on the next line) is never shown; its groups, one per card in order, become the 
 ``history`` (:class:`~flashgen.model.SrHistory`). A card whose text ends with a
 block id ``^id`` takes its identity from it.
 
+A multi-line card's question and answer are whole lines of the note's blocks: where
+their text is those lines as they stand, they are rendered from the note's tokens
+(``NoteContext.side_tokens``); a ``::`` card's halves and a cloze's sides are text.
+
 Notes are read only when they carry one of ``spaced.tags`` (``#flashcards`` by default,
 nested tags too). ``#flashcards/Sub/Deck`` puts the cards below it in the deck
 ``<root deck>::Sub::Deck`` until the next such tag; at the start of a card's first line
