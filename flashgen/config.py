@@ -10,8 +10,6 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from flashgen.errors import ConfigError
 from flashgen.vault.notes import clean_text
 from flashgen.vault.paths import inside_vault
@@ -109,6 +107,8 @@ def load_config(vault_root: Path) -> Config:
         return Config()
     except (OSError, UnicodeDecodeError) as err:
         raise ConfigError(f"{CONFIG_NAME}: cannot read it ({err})") from err
+    import yaml  # only for a vault that has the file
+
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as err:

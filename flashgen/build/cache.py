@@ -18,15 +18,17 @@ them: a build that changed nothing needs only their ids and fingerprints.
 File layout: two pickles of plain values (tuples, strings, numbers, bytes, dicts; a
 restricted unpickler refuses anything else, so a foreign file runs no code):
 
-1. header: ``{"format": "flashgen-cache", "version": 6, "key": (flashgen version, code
+1. header: ``{"format": "flashgen-cache", "version": 7, "key": (flashgen version, code
    stamp, config stamp, vault name), "scanned_ns": int, "files": bytes, "crc": int}``
    (the CRC-32 of the body's bytes, see :func:`save_state`);
 2. body: ``{note path: (size, mtime_ns, sha256, read problems, diagnostics, links,
-   cards blob, ids, derived ids, fingerprints, kinds, media)}``: diagnostics as ``(path,
+   cards blob, ids, derived ids, fingerprints, kinds, media, families, histories)}``:
+   diagnostics as ``(path,
    line, severity, message, minor)``; links as ``(target, from note, resolved path or None)``;
    the blob a pickled tuple of card records (``Card.to_record``); ids and derived
    ids joined by NUL; fingerprints 16 bytes per card, concatenated; kinds as ``(kind,
-   count)`` pairs; media the vault paths the cards embed.
+   count)`` pairs; media the vault paths the cards embed; families each card's
+   ``Card.family`` joined by NUL; histories whether any card carries review history.
 """
 
 from __future__ import annotations
@@ -49,8 +51,8 @@ from flashgen.vault.index import FileStamp, VaultIndex
 
 CACHE_NAME = "cache.pickle"
 FORMAT = "flashgen-cache"
-VERSION = 6
-"""The layout below; 6: card records carry the HTML rendered from the note (``Card.html``)."""
+VERSION = 7
+"""The layout above; 7: card records carry the HTML rendered from the note (``Card.html``)."""
 RACY_NS = 2_000_000_000
 """A note modified this close to the scan is read again next time (2 s: FAT's resolution)."""
 PRINT_SIZE = 16
@@ -64,9 +66,11 @@ def fingerprint(card: Card) -> bytes:
     return hashlib.blake2b(repr(card.content()).encode("utf-8"), digest_size=PRINT_SIZE).digest()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class NoteEntry:
-    """What one note gave when it was last read."""
+    """What one note gave when it was last read; never changed once made (a new entry
+    replaces it). Not a frozen dataclass: a frozen one's ``__init__`` made loading a
+    10,000-note cache take 13 ms longer, paid by every build and every quiz."""
 
     size: int
     """File size then, in bytes."""
@@ -92,6 +96,11 @@ class NoteEntry:
     """How many cards of each kind."""
     media: tuple[str, ...]
     """The vault paths its cards embed."""
+    families: str
+    """Each card's ``Card.family``, joined by NUL: the quiz orders its queue by ids and
+    families, and decodes a card only when it shows it."""
+    histories: bool
+    """Whether any card carries review history (``Card.history``), which seeds the quiz."""
     decoded: tuple[Card, ...] | None = field(default=None, compare=False)
     """The cards, when at hand (never stored)."""
 
@@ -121,6 +130,8 @@ class NoteEntry:
             prints=b"".join(fingerprint(card) for card in cards),
             kinds=tuple(Counter(card.kind.value for card in cards).items()),
             media=tuple(dict.fromkeys(path for card in cards for path in card.media)),
+            families=SEPARATOR.join(card.family for card in cards),
+            histories=any(card.history is not None for card in cards),
             decoded=tuple(cards),
         )
 
@@ -128,6 +139,10 @@ class NoteEntry:
     def count(self) -> int:
         """How many cards the note gave."""
         return len(self.prints) // PRINT_SIZE
+
+    def family_list(self) -> list[str]:
+        """Each card's ``Card.family``, in card order (without decoding the cards)."""
+        return self.families.split(SEPARATOR) if self.count else []
 
     def cards(self) -> tuple[Card, ...]:
         """The cards (decoded from the blob unless at hand); ``StateError`` if it is damaged."""
@@ -262,6 +277,8 @@ def save_cache(vault_root: Path, notes: NoteCache, key: tuple[str, ...]) -> None
             entry.prints,
             entry.kinds,
             entry.media,
+            entry.families,
+            entry.histories,
         )
         for path, entry in notes.notes.items()
     }
@@ -292,13 +309,13 @@ def _entries(body: Any) -> dict[str, NoteEntry]:
     try:
         for path, raw in body.items():
             size, mtime_ns, sha, problems, diagnostics, links, blob, ids, derived, prints = raw[:10]
-            kinds, media = raw[10:]
+            kinds, media, families, histories = raw[10:]
             entry = NoteEntry(
                 size,
                 mtime_ns,
                 sha,
-                tuple(Diagnostic(*d) for d in problems),
-                tuple(Diagnostic(*d) for d in diagnostics),
+                tuple(Diagnostic(*d) for d in problems) if problems else (),
+                tuple(Diagnostic(*d) for d in diagnostics) if diagnostics else (),
                 links,
                 blob,
                 ids,
@@ -306,12 +323,17 @@ def _entries(body: Any) -> dict[str, NoteEntry]:
                 prints,
                 kinds,
                 media,
+                families,
+                histories,
             )
             if not (
                 isinstance(path, str)
                 and isinstance(blob, bytes)
                 and isinstance(prints, bytes)
+                and isinstance(families, str)
+                and isinstance(histories, bool)
                 and id_count(ids) == id_count(derived) == entry.count
+                and families.count(SEPARATOR) == max(entry.count - 1, 0)
             ):
                 raise StateError("a note entry is malformed")
             notes[path] = entry

@@ -8,9 +8,11 @@ Builds are incremental. :func:`collect` takes unchanged notes from the cache
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import dataclasses
 import hashlib
+import itertools
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -29,18 +31,17 @@ from flashgen.build.cache import (
     save_cache,
 )
 from flashgen.build.ledger_file import load_ledger, save_ledger
-from flashgen.build.parallel import map_chunks
 from flashgen.build.state import STATE_FOLDER, StateError, bulk, state_outside
 from flashgen.config import Config, load_config
 from flashgen.errors import OutputError
-from flashgen.identity.keys import derive_ids
 from flashgen.identity.ledger import REMOVED_RETENTION, SEPARATOR, Ledger, split_ids
 from flashgen.identity.matching import NoteCards, keep_ids, removed_cards
-from flashgen.markdown.note import parse_note
 from flashgen.model import Card, Diagnostic
-from flashgen.sources.registry import extract_cards, is_selected
 from flashgen.vault.index import FileStamp, VaultIndex, scan_vault
 from flashgen.vault.notes import NoteSource, read_note
+
+# The parser, the card sources and the process pool are imported when a note has to be
+# read: a rebuild that takes every note from the cache (a quiz's start) needs none.
 
 Progress = Callable[[int, int], None]
 """Called with (notes done, notes in all) as the build goes."""
@@ -70,6 +71,10 @@ class VaultCards:
     entries: tuple[NoteEntry, ...] = ()
     """Each note's entry, in note order; :attr:`cards` decodes their cards on first use."""
     _cards: list[Card] | None = None
+    _starts: list[int] | None = None
+    """Where each entry's cards start among all cards, once :meth:`card_at` needed it."""
+    _decoded: dict[int, tuple[Card, ...]] = field(default_factory=dict)
+    """The cards :meth:`card_at` decoded, by entry."""
 
     @property
     def line_breaks(self) -> bool:
@@ -93,6 +98,40 @@ class VaultCards:
     def cards(self, cards: list[Card]) -> None:
         self._cards = cards
         self.entries = ()
+        self._starts, self._decoded = None, {}
+
+    def families(self) -> list[str]:
+        """Every card's ``Card.family``, in note order, without decoding the cards."""
+        if self._cards is not None:
+            return [card.family for card in self._cards]
+        joined = SEPARATOR.join(entry.families for entry in self.entries if entry.count)
+        return joined.split(SEPARATOR) if self.card_count() else []
+
+    def card_at(self, index: int) -> Card:
+        """The card at *index* in note order, decoding only the cards of its note."""
+        if self._cards is not None:
+            return self._cards[index]
+        if self._starts is None:
+            self._starts = list(itertools.accumulate((e.count for e in self.entries), initial=0))
+        if not 0 <= index < self._starts[-1]:
+            raise IndexError(f"no card at {index}")
+        at = bisect.bisect_right(self._starts, index) - 1
+        if at not in self._decoded:
+            self._decoded[at] = self.entries[at].cards()
+        return self._decoded[at][index - self._starts[at]]
+
+    def history_cards(self) -> list[Card]:
+        """The cards that carry review history from the notes (``Card.history``), in note
+        order, decoding only the notes that have some."""
+        if self._cards is not None:
+            return [card for card in self._cards if card.history is not None]
+        return [
+            card
+            for entry in self.entries
+            if entry.histories
+            for card in entry.cards()
+            if card.history is not None
+        ]
 
     def card_ids(self) -> list[str]:
         """Every card's id, in note order, without decoding the cards."""
@@ -280,6 +319,11 @@ def _read_notes(
         if progress is not None:
             progress(counted, len(paths))
 
+    if not to_read:
+        result.entries = {path: entry for path, entry in found.items() if entry is not None}
+        return result
+    from flashgen.build.parallel import map_chunks
+
     job = _ReadJob(vault, config)
     for path, (fresh, problems, extracted) in zip(
         (path for path, _stamp, _entry in to_read),
@@ -347,6 +391,10 @@ def _extract(
     config: Config,
 ) -> NoteEntry:
     """Parse a note and extract its cards, with their derived ids and what they link to."""
+    from flashgen.identity.keys import derive_ids
+    from flashgen.markdown.note import parse_note
+    from flashgen.sources.registry import extract_cards, is_selected
+
     note = parse_note(source)
     diagnostics = list(note.diagnostics)
     cards: list[Card] = []

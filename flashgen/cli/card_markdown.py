@@ -24,7 +24,6 @@ from rich.markdown import Markdown, MarkdownElement
 
 from flashgen.cli.images import ImageBlock, ImageCache
 from flashgen.cli.terminal import printable
-from flashgen.cli.texmath import tex_to_unicode
 from flashgen.markdown.parser import make_parser
 from flashgen.markdown.wikilink import IMAGE_EXTENSIONS
 
@@ -170,6 +169,8 @@ def _image_path(target: str, path: Path) -> list[Token]:
 
 def _display_math(tex: str) -> list[Token]:
     """A display formula as an indented Unicode line, or its TeX, dimmed."""
+    from flashgen.cli.texmath import tex_to_unicode  # pylatexenc: only for a card with math
+
     tex = tex.strip()
     text = tex_to_unicode(tex)
     if text is None:
@@ -178,6 +179,8 @@ def _display_math(tex: str) -> list[Token]:
 
 
 def _inline_math(tex: str) -> Token:
+    from flashgen.cli.texmath import tex_to_unicode
+
     text = tex_to_unicode(tex.strip())
     if text is None:
         return _token("math_tex", "math_tex", content=f"${tex.strip()}$")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import signal
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager, suppress
+from collections.abc import Callable
+from contextlib import closing, suppress
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from flashgen import __version__
+from flashgen.cli.progress import progress_bars
 from flashgen.cli.report import (
     Verbosity,
     WatchPrinter,
@@ -29,10 +30,9 @@ from flashgen.errors import FlashgenError
 # Each command imports the stages it needs when it runs: ``flashgen --version`` and
 # ``--help`` load none of them (nor genanki, rich, fsrs, markdown-it), and start at once.
 if TYPE_CHECKING:
-    from rich.progress import Progress, TaskID
-
-    from flashgen.build.outputs import Stage
     from flashgen.build.pipeline import VaultCards
+    from flashgen.model import Card
+    from flashgen.review.session import Lineup
     from flashgen.review.store import ReviewStore
 
 DEFAULT_VAULT = "notes"
@@ -41,8 +41,6 @@ DEFAULT_NEW_LIMIT = 20
 """``review.session.DEFAULT_NEW_LIMIT``, here so that ``--help`` needs no review module."""
 DEFAULT_RETENTION = 0.9
 """``review.scheduler.DEFAULT_RETENTION``, likewise (a test keeps them equal)."""
-PROGRESS_THRESHOLD = 200
-"""Show a progress bar on a terminal only for vaults with at least this many notes."""
 
 T = TypeVar("T")
 
@@ -118,57 +116,11 @@ def _run(action: Callable[[], T]) -> T:
         raise click.ClickException(str(err)) from err
 
 
-class _Bars:
-    """The progress bars of a build on a terminal: one line per step, once it is big."""
-
-    def __init__(self, bar: Progress) -> None:
-        self._bar = bar
-        self._tasks: dict[str, TaskID] = {}
-
-    def notes(self, done: int, total: int) -> None:
-        """Follow the notes read (``collect``'s *progress*)."""
-        self.step("reading notes", done, total)
-
-    def deck(self, stage: Stage, done: int, total: int) -> None:
-        """Follow the deck being written (``update_outputs``'s *progress*)."""
-        label = {"cards rendered": "rendering cards", "media packed": "packing media"}[stage]
-        self.step(label, done, total)
-
-    def step(self, label: str, done: int, total: int) -> None:
-        """Show *label*'s bar at *done* of *total*, once *total* is worth a bar."""
-        if total < PROGRESS_THRESHOLD:
-            return
-        task = self._tasks.get(label)
-        if task is None:
-            task = self._tasks[label] = self._bar.add_task(label, total=total)
-        self._bar.update(task, completed=done, total=total)
-
-
-@contextmanager
-def _progress_bar() -> Iterator[_Bars | None]:
-    """Progress bars on stderr when it is a terminal; None (nothing shown) otherwise."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    console = Console(stderr=True)
-    if not console.is_terminal:
-        yield None
-        return
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=console,
-        transient=True,
-    ) as bar:
-        yield _Bars(bar)
-
-
 def _collect(vault: Path, *, save: bool = True) -> VaultCards:
     """Read the vault's cards; without *save*, leave the vault's state files untouched."""
     from flashgen.build.pipeline import collect
 
-    with _progress_bar() as bars:
+    with progress_bars() as bars:
         progress = None if bars is None else bars.notes
         return _run(lambda: collect(vault, progress=progress, save=save, now=time.time()))
 
@@ -256,7 +208,7 @@ def build(vault: Path, output: Path, strict: bool, diff: bool, verbosity: str) -
             if verbosity != Verbosity.QUIET.value:
                 click.echo(no_cards_line(built.config))
             sys.exit(status)
-        with _progress_bar() as bars:
+        with progress_bars() as bars:
             progress = None if bars is None else bars.deck
             export = _run(
                 lambda: update_outputs(
@@ -513,7 +465,7 @@ def quiz(
     from flashgen.cli.terminal import check_terminal, fixed_now, local_zone, now, start_of_day
     from flashgen.review.lock import QuizLock
     from flashgen.review.seeding import seed_review_store
-    from flashgen.review.session import CardFilter, QuizSession
+    from flashgen.review.session import CardFilter, Lineup, QuizSession
 
     _run(lambda: check_terminal(plain))
     writable = _state_writable(vault)
@@ -527,13 +479,19 @@ def quiz(
     if not built.card_count():  # counted, not decoded
         click.echo(no_cards_line(built.config, "No cards to review: the notes make none yet; "))
         return
-    chosen = CardFilter(decks, tags, notes)
-    unmatched = chosen.unmatched(built.cards) if decks or tags else []
-    if unmatched:
-        raise click.ClickException("; ".join(unmatched))
-    cards = chosen.select(built.cards)
-    if not cards:
-        raise click.ClickException("no card matches --deck/--tag/--note; check the spelling")
+    cards: list[Card] | Lineup
+    if decks or tags or notes:
+        chosen = CardFilter(decks, tags, notes)
+        unmatched = chosen.unmatched(built.cards) if decks or tags else []
+        if unmatched:
+            raise click.ClickException("; ".join(unmatched))
+        cards = chosen.select(built.cards)
+        if not cards:
+            raise click.ClickException("no card matches --deck/--tag/--note; check the spelling")
+        seeds = cards
+    else:  # every card: each decoded when shown, the first on screen at once
+        cards = Lineup(built.card_ids(), built.families(), built.card_at)
+        seeds = built.history_cards()
     fuzz = _run(fixed_now) is None
     path = _store_path(built, state)
     with (
@@ -541,7 +499,7 @@ def quiz(
         _open_store(path, retention=retention, fuzz=fuzz) as store,
     ):
         moment = _run(now)
-        _run(lambda: seed_review_store(store, cards, local_zone(), moment))
+        _run(lambda: seed_review_store(store, seeds, local_zone(), moment))
         day = None if no_bury else start_of_day(moment)
         session = _run(
             lambda: QuizSession(store, cards, moment, new_limit=new_limit, bury_since=day)

@@ -12,8 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import IntEnum
+from typing import TYPE_CHECKING
 
-import fsrs
+if TYPE_CHECKING:  # imported when a card is first scheduled: a quiz shows its first card sooner
+    import fsrs
 
 DEFAULT_RETENTION = 0.9
 """FSRS desired retention: the recall probability at which a card comes due."""
@@ -66,6 +68,8 @@ def utc(moment: datetime) -> datetime:
 
 
 def _to_fsrs(state: CardState | None, now: datetime) -> fsrs.Card:
+    import fsrs
+
     # card_id only labels fsrs's own ReviewLog, which is not kept; passing one also
     # avoids the 1 ms sleep fsrs takes to make up a unique id.
     if state is None:
@@ -100,18 +104,29 @@ class Scheduler:
     """The recall probability at which a card comes due (0 < retention < 1)."""
     fuzz: bool = True
     """Spread review intervals a little, as Anki does; off for reproducible schedules."""
-    _fsrs: fsrs.Scheduler = field(init=False, repr=False, compare=False)
+    _fsrs: fsrs.Scheduler | None = field(default=None, init=False, repr=False, compare=False)
+    """The FSRS scheduler, made on first use."""
 
     def __post_init__(self) -> None:
         if not 0 < self.retention < 1:
             raise ValueError(f"retention {self.retention} must be between 0 and 1")
-        engine = fsrs.Scheduler(desired_retention=self.retention, enable_fuzzing=self.fuzz)
-        object.__setattr__(self, "_fsrs", engine)
+
+    def _engine(self) -> fsrs.Scheduler:
+        if self._fsrs is None:
+            import fsrs
+
+            engine = fsrs.Scheduler(desired_retention=self.retention, enable_fuzzing=self.fuzz)
+            object.__setattr__(self, "_fsrs", engine)  # frozen: set once, on first use
+            return engine
+        return self._fsrs
 
     def review(self, before: CardState | None, rating: Rating, now: datetime) -> CardState:
         """The state a card in state *before* (None: new) has after *rating* at *now*."""
+        import fsrs
+
         now = utc(now)
-        after, _log = self._fsrs.review_card(_to_fsrs(before, now), fsrs.Rating(int(rating)), now)
+        engine = self._engine()
+        after, _log = engine.review_card(_to_fsrs(before, now), fsrs.Rating(int(rating)), now)
         return _from_fsrs(after)
 
     def outcomes(self, before: CardState | None, now: datetime) -> Mapping[Rating, CardState]:
@@ -144,7 +159,7 @@ class Scheduler:
             raise ValueError(f"ease {ease} is not an SM-2 factor; pass e.g. 2.5 (250 / 100)")
         due, now = utc(due), utc(now)
         stability = float(interval_days)
-        w = self._fsrs.parameters
+        w = self._engine().parameters
         growth = math.exp(w[8]) * stability ** -w[9] * math.expm1(w[10] * (1 - SM2_RETENTION))
         difficulty = float(min(max(11 - (ease - 1) / growth, 1.0), 10.0))
         last = min(due - timedelta(days=interval_days), now)

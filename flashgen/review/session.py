@@ -13,6 +13,10 @@ Siblings (cards of one ``Card.family``: a cloze passage's deletions, a card and 
 reverse, a comparison's cards, an Obsidian_to_Anki block) are kept apart: the next card
 is never a sibling of the one before while another card can come instead. And, as Anki
 buries them, new siblings of a card answered today wait until tomorrow.
+
+The queue holds what ordering needs of each card, its id and family; given a
+:class:`Lineup`, the session decodes a card only when it shows it, and reads from the
+store only which cards it knows and when the due ones are due.
 """
 
 from __future__ import annotations
@@ -20,14 +24,14 @@ from __future__ import annotations
 import difflib
 import fnmatch
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import quote
 
 from flashgen.model import Card
 from flashgen.review.scheduler import CardState, Phase, Rating, utc
-from flashgen.review.store import Preview, Review, ReviewStore
+from flashgen.review.store import Due, Preview, Review, ReviewStore
 
 DEFAULT_NEW_LIMIT = 20
 """New cards shown per session unless ``--new`` says otherwise."""
@@ -127,6 +131,27 @@ def _note_matches(note: str, wanted: str) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
+class Lineup:
+    """A session's cards by id and family, in note order, and how to get a card whole.
+
+    The session asks for a card only when it shows it, so a big vault's cards need not
+    all be decoded before the first one is on screen.
+    """
+
+    ids: Sequence[str]
+    """Each card's id, in note order."""
+    families: Sequence[str]
+    """Each card's ``Card.family``, in the same order (``""``: no siblings)."""
+    card: Callable[[int], Card]
+    """The card at a position of :attr:`ids`."""
+
+    @classmethod
+    def of(cls, cards: Sequence[Card]) -> Lineup:
+        """The lineup of cards already at hand."""
+        return cls([card.id for card in cards], [card.family for card in cards], cards.__getitem__)
+
+
+@dataclass(frozen=True, slots=True)
 class Progress:
     """What the header line shows."""
 
@@ -160,8 +185,8 @@ class Summary:
 class _Answered:
     card: Card
     review: Review
-    buried: tuple[Card, ...] = ()
-    """New siblings this answer held back (an undo brings them back)."""
+    buried: tuple[int, ...] = ()
+    """New siblings this answer held back, by position (an undo brings them back)."""
 
 
 class QuizSession:
@@ -170,45 +195,51 @@ class QuizSession:
     def __init__(
         self,
         store: ReviewStore,
-        cards: Sequence[Card],
+        cards: Sequence[Card] | Lineup,
         now: datetime,
         *,
         new_limit: int = DEFAULT_NEW_LIMIT,
         bury_since: datetime | None = None,
     ) -> None:
-        """A session over *cards*; *bury_since* (the start of the user's day) holds back
-        new siblings of the cards answered since then; None buries nothing."""
+        """A session over *cards* (cards, or a :class:`Lineup` that decodes them when
+        shown); *bury_since* (the start of the user's day) holds back new siblings of
+        the cards answered since then; None buries nothing."""
         now = utc(now)
         self._store = store
-        self._cards = {card.id: card for card in cards}
-        self._order = {card.id: index for index, card in enumerate(cards)}
+        lineup = cards if isinstance(cards, Lineup) else Lineup.of(cards)
+        # The queues hold positions in note order; a card is decoded when it is taken.
+        self._ids, self._families, self._load = lineup.ids, lineup.families, lineup.card
+        self._position = dict(zip(self._ids, range(len(self._ids)), strict=True))
         # Only what the queue needs is read: which cards have a state (the others are
-        # new), and the states of cards due soon or in (re)learning.
-        self._seen = store.card_ids() & self._cards.keys()
-        loaded = store.states_due(now + LEARN_AHEAD)
-        self._states = {card_id: loaded[card_id] for card_id in self._cards if card_id in loaded}
-        self._due = sorted(
-            (card for card in cards if self._is_due(card.id, now)),
-            key=lambda card: self._states[card.id].due,
+        # new), and when the cards due soon or in (re)learning are due.
+        self._seen = store.card_ids()  # orphans' ids too: they match no card of the session
+        loaded = store.due_by(now + LEARN_AHEAD)
+        self._states = {
+            card_id: due for card_id, due in loaded.items() if card_id in self._position
+        }
+        due_now = sorted(
+            (due.due, self._position[card_id])
+            for card_id, due in self._states.items()
+            if due.due <= now
         )
-        self._learning = [
-            card
-            for card in cards
-            if card.id in self._states
-            and not self._is_due(card.id, now)
-            and self._states[card.id].phase != Phase.REVIEW
-        ]
+        self._due = [index for _due, index in due_now]  # oldest first, then in note order
+        self._learning = sorted(
+            self._position[card_id]
+            for card_id, due in self._states.items()
+            if due.due > now and due.phase != Phase.REVIEW
+        )
         self._bury = bury_since is not None
         self._buried_families: set[str] = set()
         if bury_since is not None:
             answered = {review.card_id for review in store.reviews(bury_since)}
             self._buried_families = {
-                self._cards[card_id].family
+                self._families[self._position[card_id]]
                 for card_id in answered
-                if card_id in self._cards and self._cards[card_id].family
+                if card_id in self._position and self._families[self._position[card_id]]
             }
-        new = [card for card in cards if card.id not in self._seen]
-        fresh = [card for card in new if card.family not in self._buried_families]
+        seen, families, buried = self._seen, self._families, self._buried_families
+        new = [index for index, card_id in enumerate(self._ids) if card_id not in seen]
+        fresh = [index for index in new if families[index] not in buried] if buried else new
         self._buried = len(new) - len(fresh)
         self._new = fresh[: max(new_limit, 0)]
         self._new_rest = fresh[len(self._new) :]
@@ -216,38 +247,43 @@ class QuizSession:
         self._history: list[_Answered] = []
         self._last_family = ""
 
-    def _is_due(self, card_id: str, now: datetime) -> bool:
-        state = self._states.get(card_id)
-        return state is not None and state.due <= now
-
     def has_cards(self) -> bool:
         """Whether the session has any card at all (due or not)."""
-        return bool(self._cards)
+        return bool(self._ids)
 
     def next_card(self, now: datetime) -> Card | None:
         """Take the next card to show, or None when the session is over."""
         now = utc(now)
-        self._learning.sort(key=lambda card: self._states[card.id].due)
-        card = self._front.pop() if self._front else self._take(now, apart=True)
-        if card is None:
-            card = self._take(now, apart=False)  # only siblings are left
+        self._learning.sort(key=self._due_at)
+        if self._front:
+            card: Card | None = self._front.pop()
+        else:
+            index = self._take(now, apart=True)
+            if index is None:
+                index = self._take(now, apart=False)  # only siblings are left
+            card = None if index is None else self._load(index)
         self._last_family = "" if card is None else card.family
         return card
 
-    def _take(self, now: datetime, *, apart: bool) -> Card | None:
+    def _due_at(self, index: int) -> datetime:
+        return self._states[self._ids[index]].due
+
+    def _take(self, now: datetime, *, apart: bool) -> int | None:
         """Pop the first card in queue order; with *apart*, no sibling of the last one."""
-        queues: tuple[tuple[list[Card], datetime | None], ...] = (
+        queues: tuple[tuple[list[int], datetime | None], ...] = (
             (self._learning, now),
             (self._due, None),
             (self._new, None),
             (self._learning, now + LEARN_AHEAD),
         )
+        last = self._last_family
         for queue, until in queues:
-            for index, card in enumerate(queue):
-                if until is not None and self._states[card.id].due > until:
+            for at, index in enumerate(queue):
+                if until is not None and self._due_at(index) > until:
                     break  # learning cards are in due order
-                if not apart or not card.family or card.family != self._last_family:
-                    return queue.pop(index)
+                family = self._families[index]
+                if not apart or not family or family != last:
+                    return queue.pop(at)
         return None
 
     def put_back(self, card: Card) -> None:
@@ -264,24 +300,26 @@ class QuizSession:
         review = self._store.answer(preview, rating, now, duration_ms)
         state = self._store.state(card.id)
         assert state is not None
-        self._states[card.id] = state
+        self._states[card.id] = Due(state.due, state.phase)
         self._seen.add(card.id)
         if state.phase != Phase.REVIEW:
-            self._learning.append(card)
+            self._learning.append(self._position[card.id])
         buried = self._bury_siblings(card.family) if self._bury and card.family else ()
         self._history.append(_Answered(card, review, buried))
 
-    def _bury_siblings(self, family: str) -> tuple[Card, ...]:
+    def _bury_siblings(self, family: str) -> tuple[int, ...]:
         """Hold back the new cards of *family* until tomorrow; others take their places."""
         self._buried_families.add(family)
-        buried = tuple(card for card in (*self._new, *self._new_rest) if card.family == family)
-        self._buried += len(buried)
-        self._refill([card for card in (*self._new, *self._new_rest) if card.family != family])
+        new = (*self._new, *self._new_rest)
+        buried = tuple(index for index in new if self._families[index] == family)
+        if buried:
+            self._buried += len(buried)
+            self._refill([index for index in new if self._families[index] != family])
         return buried
 
-    def _refill(self, new: list[Card]) -> None:
-        """Make *new* (in note order) the new cards: as many as now come, the rest wait."""
-        new.sort(key=lambda card: self._order[card.id])
+    def _refill(self, new: list[int]) -> None:
+        """Make *new* the new cards, in note order: as many as now come, the rest wait."""
+        new.sort()
         room = len(self._new)
         self._new, self._new_rest = new[:room], new[room:]
 
@@ -296,7 +334,7 @@ class QuizSession:
         restored = self._store.undo(last.review)
         self._history.pop()
         card = last.card
-        self._learning = [other for other in self._learning if other.id != card.id]
+        self._learning = [index for index in self._learning if self._ids[index] != card.id]
         self._set_state(card.id, restored)
         self._front.append(card)
         if last.buried:
@@ -310,7 +348,7 @@ class QuizSession:
             self._states.pop(card_id, None)
             self._seen.discard(card_id)
         else:
-            self._states[card_id] = state
+            self._states[card_id] = Due(state.due, state.phase)
 
     def can_undo(self) -> bool:
         """True when this session has an answer to take back."""
@@ -322,7 +360,7 @@ class QuizSession:
         waiting = [*self._front, *([current] if current is not None else [])]
         new = len(self._new) + sum(1 for card in waiting if card.id not in self._seen)
         due = len(self._due) + sum(1 for card in waiting if card.id in self._seen)
-        due += sum(1 for card in self._learning if self._states[card.id].due <= horizon)
+        due += sum(1 for index in self._learning if self._due_at(index) <= horizon)
         return Progress(due, new, len(self._history))
 
     def summary(self) -> Summary:
@@ -333,7 +371,7 @@ class QuizSession:
             reviewed=len(self._history),
             ratings=tuple((rating, counts[rating]) for rating in Rating),
             time_spent=timedelta(milliseconds=spent),
-            next_due=self._store.first_due(self._cards.keys()),
+            next_due=self._store.first_due(self._position.keys()),
             new_waiting=len(self._new_rest)
             + len(self._new)
             + sum(1 for card in self._front if card.id not in self._seen),

@@ -29,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from types import TracebackType
+from typing import NamedTuple
 
 from flashgen.errors import FlashgenError
 from flashgen.model import Card
@@ -90,6 +91,15 @@ class Preview:
     def interval(self, rating: Rating) -> timedelta:
         """How long until the card comes back after *rating*."""
         return self.outcomes[rating].due - self.at
+
+
+class Due(NamedTuple):
+    """When a card is due and its phase: all a quiz queue needs of its state."""
+
+    due: datetime
+    """When the card is next due (UTC)."""
+    phase: Phase
+    """Learning, review or relearning."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,18 +258,23 @@ class ReviewStore:
 
     def card_ids(self) -> set[str]:
         """The ids of every card with a state; any other card is new."""
+        # One string split here is twice as fast as a row per card (no id holds a NUL).
         with self._guard():
-            return {row[0] for row in self._db.execute("SELECT card_id FROM card_state")}
+            (joined,) = self._db.execute(
+                "SELECT group_concat(card_id, char(0)) FROM card_state"
+            ).fetchone()
+        return set(joined.split("\0")) if joined is not None else set()
 
-    def states_due(self, by: datetime) -> dict[str, CardState]:
-        """States of the cards due by *by*, and of every card in (re)learning."""
+    def due_by(self, by: datetime) -> dict[str, Due]:
+        """When the cards due by *by*, and every card in (re)learning, are due: what a
+        quiz queue orders by (:meth:`state` reads the rest of a card's state)."""
         with self._guard():
             rows = self._db.execute(
-                f"SELECT card_id, {', '.join(_STATE_COLUMNS)} FROM card_state"
-                " WHERE due <= ? OR phase != ?",
+                "SELECT card_id, due, phase FROM card_state WHERE due <= ? OR phase != ?",
                 (_text(by), int(Phase.REVIEW)),
             ).fetchall()
-        return _states_by_id(rows)
+        phases = {int(phase): phase for phase in Phase}
+        return {card_id: Due(_time(due), phases[phase]) for card_id, due, phase in rows}
 
     def first_due(self, card_ids: Collection[str]) -> datetime | None:
         """When the first of *card_ids* that has a state is due; None if none has one."""
@@ -278,11 +293,15 @@ class ReviewStore:
         )
         query += " FROM review_log"
         arguments: tuple[str, ...] = ()
+        order = " ORDER BY id"
         if since is not None:
             query += " WHERE reviewed_at >= ?"
             arguments = (_text(since),)
+            # "+id": sort the few rows found through the time index, rather than walk the
+            # whole log in id order (what SQLite picks otherwise) to find them.
+            order = " ORDER BY +id"
         with self._guard():
-            rows = self._db.execute(query + " ORDER BY id", arguments).fetchall()
+            rows = self._db.execute(query + order, arguments).fetchall()
         return [_review_from_row(row) for row in rows]
 
     def orphans(self, known: Collection[str]) -> list[StoredCard]:
