@@ -58,9 +58,12 @@ def top_level_source(
 ) -> str | None:
     """The source lines of the blocks ``tokens[first:stop]``, from the first block's first
     line to the last one's last; None when they are not all at the top level of the note
-    (their lines hold their containers' markers) or there are none."""
+    (their lines hold their containers' markers), cut short by *stop*, or there are none."""
     blocks = top_blocks(tokens, first, stop)
-    if not blocks or any(tokens[block.first].level for block in blocks):
+    if not blocks or any(
+        tokens[block.first].level or block_end(tokens, block.first) != block.stop
+        for block in blocks
+    ):
         return None
     return "\n".join(lines[blocks[0].start : blocks[-1].end])
 
@@ -131,11 +134,17 @@ def inline_children(tokens: Sequence[Token]) -> Iterator[tuple[int, Token]]:
 
 # --- the tokens of a run of lines ----------------------------------------------------------
 
-_SAFE_START_RE = re.compile(r"[^\W\d_]|[*_(~$=!\"'`]")
+_SAFE_START_RE = re.compile(r"[^\W\d_]|[*_(~=!\"'`]")
 """How a paragraph's line may start to stay a paragraph's first line when it is one: a
 letter or an inline mark. A digit may make a list ("2. x"), a ``[`` a link definition, a
-``<`` an HTML block; inside a paragraph they were text."""
-_TRAILING_ID_RE = re.compile(r"\s\^[A-Za-z0-9-]+$")
+``<`` an HTML block, ``$$`` a math block; inside a paragraph they were text."""
+_TRAILING_ID_RE = re.compile(r"(?:^|\s)\^[A-Za-z0-9-]+$")
+
+
+def starts_paragraph_line(text: str) -> bool:
+    """True when *text*, a line of a paragraph, is no block's first line wherever it sits:
+    it starts with a letter or an inline mark (see ``_SAFE_START_RE``)."""
+    return _SAFE_START_RE.match(text) is not None
 
 
 def line_tokens(
@@ -152,25 +161,26 @@ def line_tokens(
     whole blocks and whole lines of paragraphs.
 
     A paragraph the lines cut is split at its line breaks (none of its emphasis, links
-    or code may cross the cut); a list they cut within one item gives that item's
-    blocks, its paragraphs shown (a tight list hides them). The lines of that item may
-    include its first only when the text they stand for has its list marker cut off
-    (*marker*). *lines* are the note's.
+    or code may cross the cut); a list they cut within one item, and end in, gives that
+    item's blocks, its paragraphs shown (a tight list hides them). With *marker*, the
+    text the lines stand for has the list marker of their first line cut off: that line
+    must open a list item, whose content they then start with. *lines* are the note's.
     """
     out: list[Token] = []
-    at = bisect.bisect_right(blocks, start, key=lambda block: _last_line(block, lines))
+    at = bisect.bisect_right(blocks, start, key=lambda block: _last_line(tokens, block))
     for block in blocks[at:]:
-        first_line, last_line = block.start, _last_line(block, lines)
+        first_line, last_line = block.start, _last_line(tokens, block)
         if first_line >= end:
             break
         is_list = block.kind in ("bullet_list", "ordered_list")
-        whole = not (marker and is_list and first_line == start)  # else its marker is cut
-        if start <= first_line and last_line <= end and whole:
+        if marker and first_line <= start and not is_list:
+            return None  # what looked like a list marker is text, or code
+        if start <= first_line and last_line <= end and not (marker and first_line == start):
             out.extend(tokens[block.first : block.stop])
             continue
         if block.kind == "paragraph":
             piece = _paragraph_lines(tokens, block, max(start, first_line), min(end, last_line))
-        elif is_list:
+        elif is_list and end <= last_line:  # alone, lines after the list would join it
             piece = _item_lines(tokens, block, lines, start, end, marker)
         else:
             return None
@@ -180,12 +190,18 @@ def line_tokens(
     return out or None
 
 
-def _last_line(block: Block, lines: Sequence[str]) -> int:
-    """The line after the block's last line that is not blank (in its container)."""
-    end = min(block.end, len(lines))
-    while end > block.start + 1 and not lines[end - 1].strip(" \t>"):
-        end -= 1
-    return end
+_RUNS_OVER = frozenset({"bullet_list_open", "ordered_list_open", "list_item_open"})
+"""Tokens whose lines may take in the blank lines after them."""
+
+
+def _last_line(tokens: Sequence[Token], block: Block) -> int:
+    """The line after the block's last line that is not blank: the last that a token in
+    it covers, of a list or an item (whose lines take blank lines in) its first."""
+    return max(
+        token.map[0] + 1 if token.type in _RUNS_OVER else token.map[1]
+        for token in tokens[block.first : block.stop]
+        if token.map
+    )
 
 
 def _paragraph_lines(
@@ -207,7 +223,7 @@ def _paragraph_lines(
     if len(breaks) != block.end - block.start - 1 or len(lines) != len(breaks) + 1:
         return None  # a line break inside a code span or an HTML tag: no clean cut
     first, last = start - block.start, end - block.start  # lines of the paragraph
-    if first and (depths[first - 1] or not _SAFE_START_RE.match(lines[first].lstrip())):
+    if first and (depths[first - 1] or not starts_paragraph_line(lines[first].lstrip())):
         return None
     if last < len(lines):
         ending = lines[last - 1].rstrip()
@@ -238,12 +254,17 @@ def _item_lines(
         )
         for index in children_of(tokens, block, level + 1, "list_item_open")
     ]
-    hit = [item for item in items if item.start < end and start < _last_line(item, lines)]
-    if len(hit) != 1 or (hit[0].start >= start and not marker):
-        return None
+    hit = [item for item in items if item.start < end and start < _last_line(tokens, item)]
+    if len(hit) != 1 or hit[0].start > start or (hit[0].start == start) != marker:
+        return None  # the lines take in an item's marker, which alone makes a list
     item = hit[0]
     inner = line_tokens(
-        tokens, top_blocks(tokens, item.first + 1, item.stop - 1), lines, start, end
+        tokens,
+        top_blocks(tokens, item.first + 1, item.stop - 1),
+        lines,
+        start,
+        end,
+        marker=marker and item.start < start,  # the marker cut is a nested item's
     )
     if inner is None:
         return None

@@ -29,7 +29,13 @@ from flashgen.markdown.source import (
     strip_comments,
     strip_list_marker,
 )
-from flashgen.markdown.tokens import Block, block_end, line_tokens, top_blocks
+from flashgen.markdown.tokens import (
+    Block,
+    block_end,
+    line_tokens,
+    starts_paragraph_line,
+    top_blocks,
+)
 from flashgen.markdown.wikilink import IMAGE_EXTENSIONS, WikiRef
 from flashgen.model import Card, CardKind, Diagnostic, Severity, SrHistory
 from flashgen.vault.index import VaultIndex, leaves_vault
@@ -82,7 +88,7 @@ class NoteContext:
     rendered: dict[int, tuple[Tokens, str]] = field(default_factory=dict)
     """The HTML of the tokens rendered so far, by ``id`` (with them, so that the id stays
     theirs): a card and its reverse share theirs."""
-    _blocks: dict[int, list[Block]] = field(default_factory=dict)
+    _blocks: dict[int, list[Block] | None] = field(default_factory=dict)
 
     def claimed_by_others(self, source: str) -> set[int]:
         """The lines that sources other than *source* own."""
@@ -203,14 +209,15 @@ class NoteContext:
     def render(self, markdown: str, tokens: Tokens) -> str | None:
         """The field HTML of *tokens*, whose source is *markdown* (before :meth:`finish`),
         from the note's tokens; None when their tokens are not what the card shows: the
-        comments that :meth:`finish` drops are in them, or the deck would not parse it anyway
-        (plain text, which renders as itself)."""
-        if "<!--" in markdown or "%%" in markdown or is_plain(markdown):
+        comments that :meth:`finish` drops are in them, or a paragraph line that alone
+        underlines a heading; or the deck would not parse it anyway (plain text, which
+        renders as itself)."""
+        if "<!--" in markdown or "%%" in markdown or is_plain(markdown) or _underlines(tokens):
             return None
         known = self.rendered.get(id(tokens))
         if known is not None and known[0] is tokens:
             return known[1] or None
-        html = render_blocks(tokens, self.embed)
+        html = render_blocks(_as_last(tokens, self.note.lines), self.embed)
         self.rendered[id(tokens)] = (tokens, html or "")
         return html
 
@@ -220,16 +227,14 @@ class NoteContext:
         """The tokens of lines ``start..end`` (0-based) of the note's blockquote or callout
         opened at token *container* (-1: outside any), as ``markdown.tokens.line_tokens``
         gives them: what those lines show, parsed alone; None when they are no whole blocks
-        and paragraph lines."""
+        and paragraph lines, or the container is in a list (its lines, without their
+        ``>``, still hold the list's markers)."""
         note = self.note
-        blocks = self._blocks.get(container)
+        if container not in self._blocks:
+            self._blocks[container] = _container_blocks(note.tokens, container)
+        blocks = self._blocks[container]
         if blocks is None:
-            first, stop = (
-                (0, len(note.tokens))
-                if container < 0
-                else (container + 1, block_end(note.tokens, container) - 1)
-            )
-            blocks = self._blocks[container] = top_blocks(note.tokens, first, stop)
+            return None
         return line_tokens(note.tokens, blocks, note.lines, start, end, marker=marker)
 
     def side_tokens(
@@ -257,7 +262,12 @@ class NoteContext:
             raw[0] = raw[0][found.end() :]
         if textwrap.dedent(without_block_id("\n".join(raw), block)).strip() != text:
             return None
-        return self.line_tokens(container, first, first + len(lines), marker=marker)
+        tokens = self.line_tokens(container, first, first + len(lines), marker=marker)
+        if tokens is None:
+            return None
+        base = self.note.tokens[container].level + 1 if container >= 0 else 0
+        inside = tokens[0].level > base
+        return tokens if _same_nesting(raw, first, tokens, inside=inside) else None
 
     def embed(self, ref: WikiRef) -> str:
         """The HTML of an embed of the note: what its Markdown after :meth:`finish` renders
@@ -296,6 +306,79 @@ class NoteContext:
 
 
 _DRAWING_RE = re.compile(r"(?i)\.excalidraw(?:\.md)?$")
+
+
+_UNDERLINE_RE = re.compile(r"\n[ \t]*(?:=+|-+)[ \t]*(?:\n|$)")
+"""A line of a paragraph that, in the card's Markdown alone, underlines the lines above."""
+
+
+def _underlines(tokens: Tokens) -> bool:
+    """True when a paragraph among *tokens* holds a line of ``=`` or ``-`` after its first:
+    a lazy line of a list item or quote in the note, which the card's Markdown, parsed
+    alone, reads as a heading's underline."""
+    return any(
+        token.type == "inline" and "\n" in token.content and _UNDERLINE_RE.search(token.content)
+        for token in tokens
+    )
+
+
+def _as_last(tokens: Tokens, lines: Sequence[str]) -> Tokens:
+    """*tokens* as the end of a card side's Markdown makes them: the last block's last
+    line has no line break after it, which an HTML block or an unclosed fence then lacks
+    (in the note, a line follows)."""
+    last = len(tokens) - 1
+    while last >= 0 and tokens[last].nesting == -1:
+        last -= 1
+    token = tokens[last] if last >= 0 else None
+    if token is None or token.type not in ("html_block", "fence") or not token.map:
+        return tokens
+    if token.type == "fence" and lines[token.map[1] - 1].strip(" \t>").startswith(token.markup):
+        return tokens  # closed: its content ends with a line break either way
+    ending = token.copy(content=token.content.removesuffix("\n"))
+    return [*tokens[:last], ending, *tokens[last + 1 :]]
+
+
+def _container_blocks(tokens: Sequence[Token], container: int) -> list[Block] | None:
+    """The blocks directly inside the blockquote or callout opened at token *container*
+    (-1: the note's top-level blocks); None when it sits in a list."""
+    if container < 0:
+        return top_blocks(tokens, 0, len(tokens))
+    opened: list[str] = []
+    for token in tokens[:container]:
+        if token.nesting == 1:
+            opened.append(token.type)
+        elif token.nesting == -1:
+            opened.pop()
+    if any(kind not in ("blockquote_open", "callout_open") for kind in opened):
+        return None
+    return top_blocks(tokens, container + 1, block_end(tokens, container) - 1)
+
+
+def _same_nesting(
+    lines: Sequence[str], first: int, tokens: Sequence[Token], *, inside: bool
+) -> bool:
+    """True when *lines* (from the note's line *first*), dedented as a card side is, still
+    make what their *tokens* are (*inside* a list item, whose indent the note's lines had
+    on top).
+
+    Cutting the common indent, and the first line's, changes nothing when there is none;
+    it keeps lists lists when they are nothing but lists starting on the first line, and a
+    paragraph a paragraph, as long as no line but an item's first could open a block
+    (moved left, it might). Anything else may turn code into text or text into a list.
+    """
+    indents = [len(line) - len(line.lstrip()) for line in lines if line.strip()]
+    if not indents or indents[0] != min(indents):
+        return not indents
+    kinds = {block.kind for block in top_blocks(tokens, 0, len(tokens))}
+    listed = kinds <= {"bullet_list", "ordered_list"}
+    if not (listed or (inside and kinds == {"paragraph"} and len(tokens) == 3)):
+        return not inside and not indents[0]
+    items = {token.map[0] for token in tokens if token.type == "list_item_open" and token.map}
+    return all(
+        first + offset in items or starts_paragraph_line(line.lstrip())
+        for offset, line in enumerate(lines)
+        if offset and line.strip()
+    )
 
 
 def is_drawing(target: str) -> bool:
