@@ -343,14 +343,14 @@ def _container_blocks(tokens: Sequence[Token], container: int) -> list[Block] | 
     (-1: the note's top-level blocks); None when it sits in a list."""
     if container < 0:
         return top_blocks(tokens, 0, len(tokens))
-    opened: list[str] = []
-    for token in tokens[:container]:
-        if token.nesting == 1:
-            opened.append(token.type)
-        elif token.nesting == -1:
-            opened.pop()
-    if any(kind not in ("blockquote_open", "callout_open") for kind in opened):
-        return None
+    level, index = tokens[container].level, container - 1
+    while level and index >= 0:  # up through its parents: the nearest opener a level up
+        token = tokens[index]
+        if token.nesting == 1 and token.level == level - 1:
+            if token.type not in ("blockquote_open", "callout_open"):
+                return None
+            level -= 1
+        index -= 1
     return top_blocks(tokens, container + 1, block_end(tokens, container) - 1)
 
 
