@@ -123,6 +123,11 @@ class Card:
     cloze passage, a card and its reverse, the cards of one comparison section. Set by
     the sources from the note and the block; the same within a build, not across edits
     (it is no identity). ``""``: the card has no siblings."""
+    html: tuple[str, ...] = field(default=(), repr=False)
+    """``(front, back)``: the HTML of the sides rendered from the note's tokens as it was
+    read (see :mod:`flashgen.markdown.render`), which the deck fills in with images and
+    line breaks rather than render their Markdown again; ``""`` for a side rendered from
+    its Markdown, and ``()`` for a card with neither."""
     key: tuple[str, ...] = field(default=(), repr=False, compare=False)
     """What identifies the card within its note; the identity stage derives ``id`` from it."""
 
@@ -178,7 +183,14 @@ class Card:
             self.extra,
             None if history is None else (history.due.isoformat(), history.interval, history.ease),
             self.family,
+            self.html,
         )
+
+    def rendered(self, side: str) -> str | None:
+        """The HTML of *side* (``"front"`` or ``"back"``) rendered from the note, if any."""
+        if not self.html:
+            return None
+        return self.html[side == "back"] or None
 
     def brief(self) -> Brief:
         """``(id, note, line, kind, front, deck, media)``: what a report of changes and a
@@ -206,7 +218,7 @@ class Card:
         *record* is not a card's."""
         _check_record(record)
         card_id, kind, front, back, note, line = record[:6]
-        key = record[13]
+        key = record[-1]
         if not (_all_str(card_id, front, back, note) and isinstance(line, int) and _str_tuple(key)):
             raise ValueError("a card record field has the wrong type")
         if kind not in _KINDS:
@@ -219,8 +231,14 @@ class Card:
 
     @classmethod
     def from_record(cls, record: Record) -> Card:
-        """The card :meth:`to_record` made; ``ValueError`` when *record* is not one."""
+        """The card :meth:`to_record` made; ``ValueError`` when *record* is not one.
+
+        A record of a flashgen that rendered no side from the note (one value fewer, as
+        the id ledger may keep it) is read too.
+        """
         _check_record(record)
+        if len(record) < max(_RECORD_LENGTHS):
+            record = (*record[:-1], (), record[-1])
         (
             card_id,
             kind,
@@ -235,6 +253,7 @@ class Card:
             extra,
             sr,
             family,
+            html,
             key,
         ) = record
         if not (
@@ -244,10 +263,9 @@ class Card:
             and _str_tuple(tags)
             and _str_tuple(media)
             and _str_tuple(key)
-            and isinstance(extra, tuple)
-            and all(
-                isinstance(pair, tuple) and len(pair) == 2 and _all_str(*pair) for pair in extra
-            )
+            and _str_pairs(extra)
+            and _str_tuple(html)
+            and len(html) in (0, 2)
         ):
             raise ValueError("a card record field has the wrong type")
         history = None
@@ -269,22 +287,30 @@ class Card:
             extra,
             history,
             family,
+            html,
             key,
         )
 
 
-_RECORD_LENGTH = 14
+_RECORD_LENGTHS = (14, 15)
+"""The lengths of a card record: without :attr:`Card.html` (flashgen before it), with it."""
 _KINDS = frozenset(kind.value for kind in CardKind)
 
 
 def _check_record(record: object) -> None:
-    """Raise ``ValueError`` unless *record* has the shape of :meth:`Card.to_record`'s."""
-    if not isinstance(record, tuple) or len(record) != _RECORD_LENGTH:
+    """Raise ``ValueError`` unless *record* has the shape of a :meth:`Card.to_record`."""
+    if not isinstance(record, tuple) or len(record) not in _RECORD_LENGTHS:
         raise ValueError("not a card record")
 
 
 def _all_str(*values: object) -> bool:
     return all(isinstance(value, str) for value in values)
+
+
+def _str_pairs(value: object) -> bool:
+    return isinstance(value, tuple) and all(
+        isinstance(pair, tuple) and len(pair) == 2 and _all_str(*pair) for pair in value
+    )
 
 
 def _str_tuple(value: object) -> bool:

@@ -45,6 +45,7 @@ def test_review_history_is_parsed_and_checked_once(
         extra=st.tuples(st.tuples(TEXT, TEXT)),
         history=st.none()
         | st.builds(SrHistory, st.dates(), st.integers(1, 999), st.integers(130, 999)),
+        html=st.just(()) | st.tuples(TEXT, TEXT),
         key=st.tuples(TEXT, TEXT),
     )
 )
@@ -53,6 +54,13 @@ def test_a_card_record_holds_the_card(card: Card) -> None:
     assert all(not isinstance(value, CardKind) for value in record)  # plain values only
     again = Card.from_record(record)
     assert again == card and again.key == card.key
+
+
+def test_a_record_of_a_card_without_html_is_read() -> None:
+    card = Card("a", CardKind.QA, "f", "b", "n.md", 1, key=("k",))
+    record = card.to_record()
+    older = (*record[:-2], record[-1])  # as flashgen wrote it before Card.html
+    assert Card.from_record(older) == card
 
 
 @pytest.mark.parametrize(

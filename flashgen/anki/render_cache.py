@@ -19,7 +19,7 @@ import markdown_it
 import mdit_py_plugins
 
 import flashgen
-from flashgen.anki.fields import to_html, to_inline_html
+from flashgen.anki.fields import from_blocks, to_html, to_inline_html
 from flashgen.anki.sanitize import sanitize_html
 from flashgen.build.cache import code_stamp
 from flashgen.build.parallel import map_chunks
@@ -36,7 +36,8 @@ _RENDER_CACHE_FORMAT = "flashgen-render-cache"
 
 
 _RENDER_CACHE_VERSION = 1
-"""The layout of a render cache: body ``{digest of a card's Markdown: its fields' HTML}``."""
+"""The layout of a render cache: body ``{digest of a card's Markdown (and of the HTML it
+brought from its note): its fields' HTML}``."""
 
 
 def _field_html(
@@ -46,15 +47,19 @@ def _field_html(
     inline: bool = False,
     sanitize: bool = False,
     line_breaks: bool = False,
+    rendered: str | None = None,
 ) -> str:
     """The HTML of one field of an exported note (or one heading of its context).
 
     Every field made from the notes' text is made here, and only here: the place for
     whatever all exported HTML must go through. What it returns is kept in the render
     cache, keyed by ``_render_stamp``: flashgen's own code is in it, but a library called
-    here must add its version there.
+    here must add its version there. *rendered* is the field's HTML as the card brought
+    it from its note's tokens (``Card.html``), if it did: it is not rendered again.
     """
-    if inline:
+    if rendered is not None:
+        html = from_blocks(rendered, media, line_breaks=line_breaks)
+    elif inline:
         html = to_inline_html(markdown, media)
     else:
         html = to_html(markdown, media, line_breaks=line_breaks)
@@ -132,6 +137,7 @@ class _Renderer:
             card.back,
             card.context,
             card.extra,
+            card.html,
             items,
         )
 
@@ -198,8 +204,12 @@ class _Renderer:
             headings = headings[:-1]  # the Title field shows it: the comparison's title once
         context = self._context(headings, media, items)
         clean, breaks = self.sanitize, self.line_breaks
-        front = _field_html(card.front, media, sanitize=clean, line_breaks=breaks)
-        back = _field_html(card.back, media, sanitize=clean, line_breaks=breaks)
+        front = _field_html(
+            card.front, media, sanitize=clean, line_breaks=breaks, rendered=card.rendered("front")
+        )
+        back = _field_html(
+            card.back, media, sanitize=clean, line_breaks=breaks, rendered=card.rendered("back")
+        )
         if not comparison:
             return (front, back, context)
         title = _field_html(card.get("title"), media, inline=True, sanitize=clean)

@@ -23,7 +23,7 @@ them: a build that changed nothing needs only their ids and fingerprints.
 File layout: two pickles of plain values (tuples, strings, numbers, bytes, dicts; a
 restricted unpickler refuses anything else, so a foreign file runs no code):
 
-1. header: ``{"format": "flashgen-cache", "version": 5, "key": (flashgen version, code
+1. header: ``{"format": "flashgen-cache", "version": 7, "key": (flashgen version, code
    stamp, config stamp, vault name), "scanned_ns": int, "files": bytes, "crc": int}``
    (the CRC-32 of the body's bytes, see :func:`save_state`);
 2. body: ``{note path: (size, mtime_ns, sha256, read problems, diagnostics, links,
@@ -65,7 +65,8 @@ CACHE_NAME = "cache.pickle"
 DELTA_NAME = "cache.delta"
 FORMAT = "flashgen-cache"
 DELTA_FORMAT = "flashgen-cache-delta"
-VERSION = 6
+VERSION = 7
+"""The layout above; 7: card records carry the HTML rendered from the note (``Card.html``)."""
 DELTA_VERSION = 1
 DELTA_SHARE = 8
 """The cache is rewritten whole once more than one note in this many differ from it."""
@@ -478,8 +479,11 @@ class LinkRecorder(VaultIndex):
 
     @classmethod
     def of(cls, vault: VaultIndex) -> LinkRecorder:
-        """A recorder over the files of *vault*."""
-        return cls(root=vault.root, files=vault.files, settings=vault.settings)
+        """A recorder over the files of *vault*, sharing its index of file names (built
+        once, not once per recorder: a small vault reads its notes one recorder each)."""
+        return cls(
+            root=vault.root, files=vault.files, settings=vault.settings, _by_name=vault._by_name
+        )
 
     def resolve(self, target: str, from_note: str) -> str | None:
         """Resolve as :meth:`VaultIndex.resolve` does, and remember the answer."""

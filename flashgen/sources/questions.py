@@ -18,9 +18,10 @@ from collections.abc import Iterator
 from flashgen.markdown.blockid import without_block_id
 from flashgen.markdown.callout import QUESTION_TYPES
 from flashgen.markdown.source import split_first_paragraph, strip_comments, unquote
+from flashgen.markdown.tokens import block_end, top_blocks
 from flashgen.model import Card, CardKind
-from flashgen.sources.context import Extracted, NoteContext
-from flashgen.sources.history import sr_groups, without_sr_comments
+from flashgen.sources.context import Extracted, NoteContext, Tokens
+from flashgen.sources.history import SR_LINE_RE, sr_groups, without_sr_comments
 
 _QUOTE_OPEN = ("blockquote_open", "callout_open")
 _QUOTE_CLOSE = ("blockquote_close", "callout_close")
@@ -67,7 +68,7 @@ def _question_cards(ctx: NoteContext) -> Iterator[Card]:
         title = token.meta["title"].strip()
         context = ctx.note.context_at(index)
         if any(line.strip() in _SEPARATORS for line in lines):
-            yield from _spaced_cards(ctx, title, lines, start + 1, context)
+            yield from _spaced_cards(ctx, title, lines, (index, start + 1), context)
             continue
         body = "\n".join(lines).strip("\n")
         front, back = (title, body) if title else split_first_paragraph(body)
@@ -82,6 +83,7 @@ def _question_cards(ctx: NoteContext) -> Iterator[Card]:
             ctx.warn(start + 1, problem)
             continue
         block = _last_block_id(ctx, start + 1, end)
+        front_tokens, back_tokens = _sides(ctx, index, lines, front, bool(title))
         card = ctx.card(
             CardKind.QA,
             front,
@@ -89,9 +91,31 @@ def _question_cards(ctx: NoteContext) -> Iterator[Card]:
             line=start + 1,
             context=context,
             key=("block", block) if block else ("qa", front),
+            front_tokens=front_tokens,
+            back_tokens=back_tokens,
         )
         ctx.warn_if_long(card)
         yield card
+
+
+def _sides(
+    ctx: NoteContext, index: int, lines: list[str], front: str, titled: bool
+) -> tuple[Tokens | None, Tokens | None]:
+    """The tokens of the callout opened at token *index* that are its card's front and
+    back: with a title, the back is the whole content; without, the first paragraph asks
+    (when it is what the card's *front* is: a paragraph that ends at a blank line)."""
+    tokens = ctx.note.tokens
+    close = block_end(tokens, index) - 1
+    if titled:
+        return None, tokens[index + 1 : close]
+    blocks = top_blocks(tokens, index + 1, close)
+    if len(blocks) < 2 or blocks[0].kind != "paragraph":
+        return None, None
+    first = (tokens[index].map or (0, 0))[0] + 1  # the line of lines[0]
+    own = "\n".join(lines[blocks[0].start - first : blocks[0].end - first])
+    if own != front or lines[blocks[0].end - first].strip():
+        return None, None
+    return tokens[blocks[0].first : blocks[0].stop], tokens[blocks[1].first : close]
 
 
 def not_a_question(front: str, back: str) -> str | None:
@@ -122,9 +146,17 @@ def _plain(markdown: str) -> str:
 
 
 def _spaced_cards(
-    ctx: NoteContext, title: str, lines: list[str], line: int, context: tuple[str, ...]
+    ctx: NoteContext,
+    title: str,
+    lines: list[str],
+    where: tuple[int, int],
+    context: tuple[str, ...],
 ) -> Iterator[Card]:
-    """The obsidian-spaced-repetition card a callout holds: ``front`` / ``?`` / ``back``."""
+    """The obsidian-spaced-repetition card a callout holds: ``front`` / ``?`` / ``back``.
+
+    *lines* are the callout's content, without its ``>``; *where* is its opening token
+    and the 0-based line *lines* start on (which is the callout's 1-based line)."""
+    callout, line = where
     at = next(i for i, text in enumerate(lines) if text.strip() in _SEPARATORS)
     reversed_ = _SEPARATORS[lines[at].strip()]
     groups = sr_groups("\n".join(lines))
@@ -136,6 +168,8 @@ def _spaced_cards(
         ctx.warn(line, f"question callout has no {side} its '{lines[at].strip()}' line")
         return
     family = ("pair", str(line)) if reversed_ else ()
+    asks = _lines_tokens(ctx, callout, line, lines[:at], front)
+    answers = _lines_tokens(ctx, callout, line + at + 1, lines[at + 1 :], below)
     yield ctx.card(
         CardKind.BASIC,
         front,
@@ -145,6 +179,8 @@ def _spaced_cards(
         key=("basic", front),
         history=groups[0] if groups else None,
         family=family,
+        front_tokens=asks,
+        back_tokens=answers,
     )
     if reversed_:
         yield ctx.card(
@@ -156,7 +192,24 @@ def _spaced_cards(
             key=("reversed", below),
             history=groups[1] if len(groups) > 1 else None,
             family=family,
+            front_tokens=answers,
+            back_tokens=asks,
         )
+
+
+def _lines_tokens(
+    ctx: NoteContext, callout: int, line: int, lines: list[str], text: str
+) -> Tokens | None:
+    """The note's tokens of *lines* of the callout at token *callout* (the first on the
+    note's 0-based *line*), when the card side *text* is their source; blank lines and
+    scheduling comments around them left out."""
+    kept = [
+        i for i, source in enumerate(lines) if source.strip() and not SR_LINE_RE.fullmatch(source)
+    ]
+    if not kept:
+        return None
+    first, stop = kept[0], kept[-1] + 1
+    return ctx.side_tokens(callout, line + first, lines[first:stop], text)
 
 
 def _last_block_id(ctx: NoteContext, first: int, end: int) -> str:

@@ -29,6 +29,10 @@ on the next line) is never shown; its groups, one per card in order, become the 
 ``history`` (:class:`~flashgen.model.SrHistory`). A card whose text ends with a
 block id ``^id`` takes its identity from it.
 
+A multi-line card's question and answer are whole lines of the note's blocks: where
+their text is those lines as they stand, they are rendered from the note's tokens
+(``NoteContext.side_tokens``); a ``::`` card's halves and a cloze's sides are text.
+
 Notes are read only when they carry one of ``spaced.tags`` (``#flashcards`` by default,
 nested tags too). ``#flashcards/Sub/Deck`` puts the cards below it in the deck
 ``<root deck>::Sub::Deck`` until the next such tag; at the start of a card's first line
@@ -43,6 +47,8 @@ import re
 import textwrap
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+
+from markdown_it.token import Token
 
 from flashgen.markdown.blockid import without_block_id
 from flashgen.markdown.callout import QUESTION_TYPES
@@ -73,7 +79,7 @@ from flashgen.sources.cloze import (
     list_items,
     pick_lines,
 )
-from flashgen.sources.context import Extracted, NoteContext
+from flashgen.sources.context import Extracted, NoteContext, Tokens
 from flashgen.sources.history import SR_LINE_RE, SRGroup, sr_groups, without_sr_comments
 from flashgen.sources.unselected import why_unselected
 
@@ -391,14 +397,30 @@ class _Reader:
             )
             return
         texts = _texts(question)
-        if len(texts) == 1:  # a question written as a list item is no list
+        listed = len(texts) == 1 and strip_list_marker(texts[0]) != texts[0]
+        if listed:  # a question written as a list item is no list
             texts[0] = strip_list_marker(texts[0])
         texts[0] = self._strip_start(texts[0])
         back, block = self._block_id("\n".join(_texts(answer)), answer[-1])
         # Lines indented under the question keep their nesting: dedent by the common indent.
         front = textwrap.dedent("\n".join(texts)).strip()
         back = textwrap.dedent(back).strip()
-        self._two_sided(question[0], front, back, block, _MULTILINE[marker], groups)
+        sides = (
+            self._side_tokens(question, front, marker=listed),
+            self._side_tokens(answer, back, block=block),
+        )
+        self._two_sided(question[0], front, back, block, _MULTILINE[marker], groups, sides)
+
+    def _side_tokens(
+        self, kept: list[Line], text: str, *, block: str = "", marker: bool = False
+    ) -> list[Token] | None:
+        """The note's tokens of the card lines *kept* (``NoteContext.side_tokens``)."""
+        if not kept or kept[-1].index - kept[0].index + 1 != len(kept):
+            return None
+        container, texts = kept[0].container, [line.text for line in kept]
+        return self.ctx.side_tokens(
+            container, kept[0].index, texts, text, block=block, marker=marker
+        )
 
     def _two_sided(
         self,
@@ -408,14 +430,17 @@ class _Reader:
         block: str,
         reversed_: bool,
         groups: list[SRGroup],
+        sides: tuple[Tokens | None, Tokens | None] = (None, None),
     ) -> None:
-        """A basic card, and with *reversed_* its reverse; one scheduling group each."""
+        """A basic card, and with *reversed_* its reverse; one scheduling group each.
+        *sides* are the note's tokens of the question and the answer, where known."""
         key: tuple[str, ...] = ("block", block) if block else ("basic", question)
         family = ("pair", str(line.index)) if reversed_ else ()
-        self._add(CardKind.BASIC, question, answer, line, key, groups[:1], family)
+        self._add(CardKind.BASIC, question, answer, line, key, groups[:1], family, sides)
         if reversed_:
             key = ("block", block, "reversed") if block else ("reversed", answer)
-            self._add(CardKind.REVERSED, answer, question, line, key, groups[1:2], family)
+            swapped = (sides[1], sides[0])
+            self._add(CardKind.REVERSED, answer, question, line, key, groups[1:2], family, swapped)
 
     def _cloze(self, lines: list[Line]) -> None:
         groups = [group for line in lines for group in sr_groups(line.text)]
@@ -455,7 +480,9 @@ class _Reader:
             history = groups[number : number + 1]
             family = ("passage", str(kept[0].index))
             extra = cloze_extra(self.ctx.finish(shown, []), number)
-            self._add(CardKind.CLOZE, front, back, first, key, history, family, hidden, extra)
+            self._add(
+                CardKind.CLOZE, front, back, first, key, history, family, hidden=hidden, extra=extra
+            )
 
     def _deletions(self, text: str, masked: str | None = None) -> list[Deletion]:
         """The cloze deletions in *text* that the vault's settings turn on, in order."""
@@ -489,6 +516,7 @@ class _Reader:
         key: tuple[str, ...],
         groups: Sequence[SRGroup],
         family: tuple[str, ...] = (),
+        sides: tuple[Tokens | None, Tokens | None] = (None, None),
         hidden: tuple[str, ...] = (),
         extra: tuple[tuple[str, str], ...] = (),
     ) -> None:
@@ -506,6 +534,8 @@ class _Reader:
             extra=extra,
             history=groups[0] if groups else None,
             family=family,
+            front_tokens=sides[0],
+            back_tokens=sides[1],
         )
         deck = self._deck_at(line)
         self.cards.append(card if deck is None else dataclasses.replace(card, deck=deck))

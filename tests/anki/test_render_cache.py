@@ -12,12 +12,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import flashgen.anki.render_cache
-from flashgen.anki import fields as render
 from flashgen.anki.fields import to_html, to_inline_html
 from flashgen.anki.package import write_apkg
 from flashgen.build.outputs import DeckSummary, update_outputs
 from flashgen.build.pipeline import collect
 from flashgen.build.state import load_state, save_state
+from flashgen.markdown import render
 from flashgen.model import Card, CardKind, Diagnostic
 from tests.conftest import MakeVault
 from tests.helpers import PNG, QA
@@ -31,7 +31,7 @@ NOW = 1_800_000_000.0
 
 def parsed_html(markdown: str) -> str:
     """What ``to_html`` gives when the text goes through the parser."""
-    html: str = render._parser().render(markdown, {}).strip("\n")
+    html: str = render.field_parser().render(markdown, {}).strip("\n")
     if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
         return html[3:-4]
     return html
@@ -40,7 +40,7 @@ def parsed_html(markdown: str) -> str:
 @given(st.from_regex(render._PLAIN, fullmatch=True))
 def test_text_that_skips_the_parser_is_what_the_parser_gives(text: str) -> None:
     assert parsed_html(text) == text
-    assert render._parser().renderInline(text, {}) == text
+    assert render.field_parser().renderInline(text, {}) == text
 
 
 @pytest.mark.parametrize(
@@ -76,10 +76,16 @@ def renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         inline: bool = False,
         sanitize: bool = False,
         line_breaks: bool = False,
+        rendered: str | None = None,
     ) -> str:
-        seen.append(markdown)
+        seen.append(markdown)  # from its Markdown, or from the HTML its note gave it
         return field_html(
-            markdown, media, inline=inline, sanitize=sanitize, line_breaks=line_breaks
+            markdown,
+            media,
+            inline=inline,
+            sanitize=sanitize,
+            line_breaks=line_breaks,
+            rendered=rendered,
         )
 
     monkeypatch.setattr(flashgen.anki.render_cache, "_field_html", counting)

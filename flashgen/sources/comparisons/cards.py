@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
+from markdown_it.token import Token
+
+from flashgen.markdown.render import is_plain
 from flashgen.model import Card, CardKind
 from flashgen.sources.comparisons.names import facts_alike, names_item
 from flashgen.sources.comparisons.sections import (
@@ -15,6 +18,7 @@ from flashgen.sources.comparisons.sections import (
     items_from_blocks,
     items_from_subheadings,
     section_source,
+    token_run,
 )
 from flashgen.sources.context import LONG_CARD_WORDS, Extracted, NoteContext
 
@@ -64,6 +68,25 @@ def item_front(item: Item, others: Sequence[str]) -> str:
     return f"What characterises **{item.label}** compared with {join_names(others, 'and')}?"
 
 
+def item_front_tokens(item: Item, others: Sequence[str]) -> list[Token] | None:
+    """The tokens :func:`item_front` parses into, made without parsing it: when the names
+    are plain text (``markdown.render.is_plain``), bold the label and nothing else."""
+    if not all(map(is_plain, (item.label, *others))):
+        return None
+    parts = (
+        Token("text", "", 0, content="What characterises "),
+        Token("strong_open", "strong", 1, markup="**"),
+        Token("text", "", 0, content=item.label),
+        Token("strong_close", "strong", -1, markup="**"),
+        Token("text", "", 0, content=f" compared with {join_names(others, 'and')}?"),
+    )
+    return [
+        Token("paragraph_open", "p", 1, block=True),
+        Token("inline", "", 0, children=list(parts), block=True),
+        Token("paragraph_close", "p", -1, block=True),
+    ]
+
+
 def which_front(comp: Comparison, fact: Fact) -> str:
     """``A, B or C: which one? — fact``"""
     options = join_names([name.text for name in comp.names], "or")
@@ -98,6 +121,8 @@ def item_cards(ctx: NoteContext, comp: Comparison, items: Sequence[Item]) -> Ite
             key=("comparison-item", comp.key, comp.names[item.name].key),
             family=("comparison", str(comp.heading.line)),
             extra=(("title", comp.title), ("item", item.label), ("others", ", ".join(others))),
+            front_tokens=item_front_tokens(item, others),
+            back_tokens=item.tokens,
         )
         ctx.warn_if_long(card)
         yield card
@@ -166,7 +191,7 @@ def difference_card(ctx: NoteContext, comp: Comparison) -> Card | None:
     (its text only an image, a link or a placeholder), already cards (``Q::A`` lines,
     ``?`` blocks, callouts, an Obsidian_to_Anki block), or too long to be one card.
     """
-    end = _first_subheading(ctx, comp)
+    end, stop = _first_subheading(ctx, comp)
     body = section_source(ctx.note, comp.heading.line, end)
     if is_plot(comp, body) or not _prose(body) or _holds_cards(ctx, comp, end):
         return None
@@ -186,6 +211,7 @@ def difference_card(ctx: NoteContext, comp: Comparison) -> Card | None:
         context=comp.context,
         key=("comparison-difference", comp.key),
         extra=(("title", comp.title), ("item", ""), ("others", "")),
+        back_tokens=token_run(ctx.note, body, comp.first, stop),
     )
 
 
@@ -199,11 +225,16 @@ def _prose(body: str) -> bool:
     return len(_NOT_PROSE_RE.sub(" ", body).split()) >= 3
 
 
-def _first_subheading(ctx: NoteContext, comp: Comparison) -> int:
-    """The 0-based line where the comparison's prose ends: its first sub-heading."""
+def _first_subheading(ctx: NoteContext, comp: Comparison) -> tuple[int, int]:
+    """The 0-based line where the comparison's prose ends, its first sub-heading, and the
+    index of that heading's first token."""
     return next(
-        (h.line - 1 for h in ctx.note.headings if comp.first <= h.token_index < comp.stop),
-        comp.end_line,
+        (
+            (h.line - 1, h.token_index)
+            for h in ctx.note.headings
+            if comp.first <= h.token_index < comp.stop
+        ),
+        (comp.end_line, comp.stop),
     )
 
 

@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 from markdown_it.token import Token
 
@@ -143,8 +144,11 @@ def shared_prefix_forms(names: Sequence[str]) -> list[str]:
     return [first[1]] + [f"{first[0]} {name}" for name in names[1:]]
 
 
+@lru_cache(maxsize=4096)
 def words(text: str) -> tuple[str, ...]:
-    """Case-folded, singular words of *text*, without articles and punctuation."""
+    """Case-folded, singular words of *text*, without articles and punctuation (kept for
+    the texts asked about last: a section's names are compared with each of its labels
+    and facts)."""
     found = tuple(singular(word) for word in _WORD_RE.findall(text.casefold().replace("_", " ")))
     while found and found[0] in _ARTICLES:
         found = found[1:]

@@ -33,8 +33,10 @@ from flashgen.markdown.tokens import (
     children_text,
     first_inline,
     inline_text,
+    line_tokens,
     table_rows,
     top_blocks,
+    top_level_source,
 )
 from flashgen.sources.comparisons.names import (
     MAX_NAME_WORDS,
@@ -151,11 +153,32 @@ class Item:
     """Markdown pieces of its back, in note order."""
     facts: list[Fact] = field(default_factory=list)
     """Its bullet facts."""
+    tokens: list[Token] | None = field(default_factory=list)
+    """The note's tokens that its back's pieces are the source of, in order; None when a
+    piece is not (a label cut off a line, a table's cells)."""
 
     @property
     def back(self) -> str:
         """The item card's back."""
         return "\n\n".join(chunk for chunk in self.chunks if chunk.strip())
+
+    def add(self, chunk: str, tokens: Sequence[Token] | None = None) -> None:
+        """Add a piece of the back, the source of the note's *tokens* (if it is)."""
+        self.chunks.append(chunk)
+        if not chunk.strip():
+            return
+        if tokens is None:
+            self.tokens = None
+        elif self.tokens is not None:
+            self.tokens.extend(tokens)
+
+    def extend(self, other: Item) -> None:
+        """Add the pieces and facts of *other* (the same item, found elsewhere)."""
+        self.chunks.extend(other.chunks)
+        self.facts.extend(other.facts)
+        self.tokens = (
+            None if self.tokens is None or other.tokens is None else self.tokens + other.tokens
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,7 +265,8 @@ def items_from_subheadings(note: ParsedNote, comp: Comparison) -> list[Item]:
             blocks = own_blocks(note, top_blocks(note.tokens, heading.token_index + 3, stop))
             item = Item(name, label, heading.line)
             if blocks:
-                item.chunks.append("\n".join(note.lines[heading.line : blocks[-1].end]))
+                chunk = "\n".join(note.lines[heading.line : blocks[-1].end])
+                item.add(chunk, token_run(note, chunk, heading.token_index + 3, blocks[-1].stop))
             item.facts.extend(facts_of(note, blocks))
             items.append(item)
         if len(items) >= 2:
@@ -316,8 +340,7 @@ class _Scan:
         if known is None:
             self.items[item.name] = item
         else:
-            known.chunks.extend(item.chunks)
-            known.facts.extend(item.facts)
+            known.extend(item)
 
 
 def items_from_blocks(note: ParsedNote, comp: Comparison) -> list[Item]:
@@ -342,7 +365,7 @@ def items_from_blocks(note: ParsedNote, comp: Comparison) -> list[Item]:
             if listed:
                 scan.close()
             elif scan.current is not None:
-                scan.current.chunks.append(section_source(note, block.start, block.end))
+                scan.current.add(*_block_chunk(note, block))
                 scan.current.facts.extend(facts_of(note, [block]))
         elif block.kind == "table" and scan.current is None:
             for item in items_from_table(note, comp, block):
@@ -350,7 +373,7 @@ def items_from_blocks(note: ParsedNote, comp: Comparison) -> list[Item]:
         elif block.kind in ("heading", "hr") or _is_question(tokens[block.first]):
             scan.close()
         elif scan.current is not None:
-            scan.current.chunks.append(section_source(note, block.start, block.end))
+            scan.current.add(*_block_chunk(note, block))
     items = sorted(scan.items.values(), key=lambda item: item.line)
     return items if len(items) >= 2 else []
 
@@ -361,7 +384,7 @@ def _is_question(token: Token) -> bool:
 
 
 def _scan_paragraph(note: ParsedNote, scan: _Scan, block: Block, lead: Lead | None) -> None:
-    text = section_source(note, block.start, block.end)
+    text, run = _block_chunk(note, block)
     if lead is not None and not lead.is_label and (scan.labelled or scan.in_summary):
         lead = None  # where labels name the items, a sentence's subject starts no item
     if lead is None:
@@ -369,12 +392,15 @@ def _scan_paragraph(note: ParsedNote, scan: _Scan, block: Block, lead: Lead | No
         if scan.current is not None and _SUMMARY_RE.match(inline_text(inline)):
             scan.close(summary=True)
         elif scan.current is not None:
-            scan.current.chunks.append(text)
+            scan.current.add(text, run)
     elif lead.name is None:
         scan.close(summary=True)  # a label such as **Note:** starts a summary, not an item
     else:
         item = scan.start(lead, block.start + 1)
-        item.chunks.append(strip_label(text) if lead.is_label else text)
+        if lead.is_label:
+            item.add(strip_label(text))
+        else:
+            item.add(text, run)
 
 
 def items_from_list(
@@ -399,9 +425,8 @@ def items_from_list(
     for index, lead in found:
         assert lead.name is not None
         start, end = tokens[index].map or (0, 0)
-        body = dedent_list_item(list(note.lines[start:end]))
         item = Item(lead.name, lead.label, start + 1)
-        item.chunks.append(strip_label(body) if lead.is_label else body)
+        item.add(*_item_chunk(note, block, lead, start, end))
         stop = next((i for i in opens if i > index), block.stop)
         nested = top_blocks(tokens, index + 1, stop - 1)
         item.facts.extend(facts_of(note, [b for b in nested if b.kind == "bullet_list"]))
@@ -464,7 +489,7 @@ def _table_item(
             continue
         heading = key.content.strip() if key is not None else ""
         bullets.append(f"- **{heading}:** {value}" if heading else f"- {value}")
-    item.chunks.append("\n".join(bullets))
+    item.add("\n".join(bullets))
     return item
 
 
@@ -473,6 +498,37 @@ def _table_item(
 
 def section_source(note: ParsedNote, start: int, end: int) -> str:
     return "\n".join(note.lines[start:end]).strip("\n")
+
+
+def _block_chunk(note: ParsedNote, block: Block) -> tuple[str, Sequence[Token] | None]:
+    """The source of a block of the section, and its tokens when at the note's top level."""
+    text = section_source(note, block.start, block.end)
+    return text, token_run(note, text, block.first, block.stop)
+
+
+def _item_chunk(
+    note: ParsedNote, block: Block, lead: Lead, start: int, end: int
+) -> tuple[str, Sequence[Token] | None]:
+    """The back of the item of the list *block* on lines ``start..end``: the item without
+    its marker, or without its label when that fills the first line; and its tokens."""
+    body = dedent_list_item(list(note.lines[start:end]))
+    if note.tokens[block.first].level:
+        return (strip_label(body) if lead.is_label else body), None  # its lines hold "> "
+    if not lead.is_label:
+        return body, line_tokens(note.tokens, [block], note.lines, start, end, marker=True)
+    text = strip_label(body)
+    if text != body.partition("\n")[2].strip("\n"):
+        return text, None  # the label is cut off a line
+    return text, line_tokens(note.tokens, [block], note.lines, start + 1, end)
+
+
+def token_run(note: ParsedNote, text: str, first: int, stop: int) -> Sequence[Token] | None:
+    """The note's top-level blocks ``tokens[first:stop]`` when *text* is their source
+    (what a card shows of them is then theirs), else None."""
+    source = top_level_source(note.tokens, note.lines, first, stop)
+    if source is None or source.strip() != text.strip():
+        return None
+    return note.tokens[first:stop]
 
 
 _LABEL_RE = re.compile(
