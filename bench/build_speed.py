@@ -11,6 +11,7 @@ machine is shared and noisy: compare ratios from one run, not seconds across run
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
@@ -91,7 +92,9 @@ def load_average() -> str:
 
 def main(argv: list[str]) -> int:
     """Print the floor's and flashgen's figures for one generated vault."""
-    notes = int(argv[0]) if argv else 2000
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notes", nargs="?", type=int, default=2000, help="notes to generate")
+    notes: int = parser.parse_args(argv).notes
     with tempfile.TemporaryDirectory() as temp:
         vault = generate_vault(Path(temp) / "vault", notes)
         load = load_average()

@@ -13,6 +13,7 @@ guessed. The vaults are made and deleted one at a time.
 
 from __future__ import annotations
 
+import argparse
 import itertools
 import sys
 import tempfile
@@ -24,7 +25,9 @@ from bench.vaultgen import generate_vault
 
 def main(argv: list[str]) -> int:
     """Print one line per vault size."""
-    sizes = [int(arg) for arg in argv] or [1000, 5000, 10_000, 20_000]
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sizes", nargs="*", type=int, help="vault sizes in notes")
+    sizes: list[int] = parser.parse_args(argv).sizes or [1000, 5000, 10_000, 20_000]
     print(f"load average before: {load_average()}")
     print(
         "peak memory in MiB: main = flashgen's own process; with workers = it and its pool's"

@@ -11,6 +11,7 @@ resident set size, reached during the full build.
 
 from __future__ import annotations
 
+import argparse
 import resource
 import sys
 import tempfile
@@ -48,7 +49,9 @@ def edit_one_note(vault: Path) -> Path:
 
 def main(argv: list[str]) -> int:
     """Print the figures."""
-    notes = int(argv[0]) if argv else 10_000
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notes", nargs="?", type=int, default=10_000, help="notes to generate")
+    notes: int = parser.parse_args(argv).notes
     with tempfile.TemporaryDirectory() as temp:
         warm = generate_vault(Path(temp) / "warm", 20)
         timed_build(warm, Path(temp) / "warm-out")
